@@ -1,0 +1,20 @@
+"""What is this barcode?"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from edge.api.common import read
+from edge.api.spec import endpoint
+from edge.catalog import SqliteCatalog
+from edge.models import ScanIn
+from edge.scans import interpret
+
+bp = Blueprint("scan", __name__, url_prefix="/api/v1")
+
+
+@endpoint(bp, "/scan", method="POST", body=ScanIn, tags=("scan",))
+def scan(body: ScanIn):
+    """Interpret a scanned string: bin, item, GS1, SSCC, badge, tote, document, unknown or invalid."""
+    result = interpret(body.code, body.symbology, catalog=SqliteCatalog(read()),
+                       gs_substitute=current_app.config.get("GS_SUBSTITUTE"))
+    return jsonify(result)

@@ -1,0 +1,66 @@
+"""The edge server's application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect
+
+from edge import config as config_mod
+from edge.db import Readers, init_db
+from edge.writer import Writer
+
+
+class Edge:
+    """What the app holds: the database path, the single writer and the readers."""
+
+    def __init__(self, path: str, synchronous: str = "FULL"):
+        self.path = path
+        self.writer = Writer(path, synchronous=synchronous)
+        self.readers = Readers(path)
+
+    def read(self):
+        return self.readers.get()
+
+    def write(self, job, timeout: float = 60):
+        return self.writer.run(job, timeout)
+
+    def close(self):
+        self.writer.close()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    cfg = config_mod.load(overrides)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(cfg)
+    app.json.sort_keys = False
+    db_path = str(Path(cfg["DATABASE"]).resolve())
+    # Opening a server on a missing or old database should just work.
+    init_db(db_path)
+    app.extensions["floorscan"] = Edge(db_path, synchronous=cfg["SYNCHRONOUS"])
+
+    from edge.api import errors
+    errors.install(app)
+    from edge.api import register_blueprints
+    register_blueprints(app)
+    from edge import realtime
+    realtime.init_app(app)
+
+    pwa_dir = Path(__file__).resolve().parent.parent / "pwa"
+
+    @app.get("/")
+    def index():
+        if (pwa_dir / "index.html").exists():
+            return redirect("/app/")
+        return redirect("/api/docs")
+
+    if pwa_dir.is_dir():
+        from flask import send_from_directory
+
+        @app.get("/app/")
+        @app.get("/app/<path:name>")
+        def pwa(name: str = "index.html"):
+            return send_from_directory(pwa_dir, name)
+
+    logging.getLogger("edge").setLevel(logging.INFO)
+    return app

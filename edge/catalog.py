@@ -1,0 +1,39 @@
+"""The scan module's view of master data, read from SQLite."""
+from __future__ import annotations
+
+import sqlite3
+
+from edge.auth import hash_badge, site_salt
+
+
+class SqliteCatalog:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def bin(self, code: str) -> dict | None:
+        row = self.conn.execute("SELECT code, zone, aisle, walk_seq, kind, capacity, active FROM bin WHERE code = ?",
+                                (code,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["active"] = bool(out["active"])
+        return out
+
+    def barcode(self, code: str) -> dict | None:
+        row = self.conn.execute(
+            "SELECT b.sku, b.pack_qty, i.description, i.uom, i.tracking, i.perishable "
+            "FROM barcode b JOIN item i ON i.sku = b.sku WHERE b.code = ?", (code,)).fetchone()
+        if row is None:
+            return None
+        return {"sku": row["sku"], "pack_qty": row["pack_qty"],
+                "item": {"sku": row["sku"], "description": row["description"], "uom": row["uom"],
+                         "tracking": row["tracking"], "perishable": bool(row["perishable"])}}
+
+    def badge(self, code: str) -> dict | None:
+        row = self.conn.execute("SELECT id, name, role FROM user WHERE badge_hash = ? AND active",
+                                (hash_badge(code, site_salt(self.conn)),)).fetchone()
+        return dict(row) if row else None
+
+    def document(self, code: str) -> dict | None:
+        # Purchase orders, sales orders and transfers arrive with the workflow issue.
+        return None

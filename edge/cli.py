@@ -1,0 +1,220 @@
+"""The `floorscan` command."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_DB = os.environ.get("FLOORSCAN_DATABASE", "floorscan.db")
+
+
+def _db_arg(p, default=DEFAULT_DB):
+    p.add_argument("--db", default=default, metavar="PATH", help=f"warehouse database file (default: {default})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="floorscan", description="Warehouse-floor scanning edge server.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("init", help="create an empty warehouse database (or migrate an old one)",
+                       description="Create an empty warehouse database, or apply pending migrations to an existing one.")
+    _db_arg(p)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="serve the edge API and the handheld app",
+                       description="Serve the edge server under gunicorn (one worker with threads: Socket.IO "
+                                   "needs a single worker unless a Redis message queue joins several).")
+    _db_arg(p)
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--threads", type=int, default=64, help="request threads (default: 64)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="build a demo warehouse and serve it",
+                       description="Build a believable demo warehouse (3 zones, ~2,000 bins, ~5,000 items, "
+                                   "opening stock, one user per role) and serve it.")
+    _db_arg(p, default="demo.db")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="build the database and stop")
+    p.add_argument("--reset", action="store_true", help="throw away an existing demo database first")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("users", help="manage users", description="Add and list users.")
+    usub = p.add_subparsers(dest="users_command", metavar="ACTION")
+    usub.required = True
+    a = usub.add_parser("add", help="add a user", description="Add a user who signs in with a PIN and/or badge.")
+    _db_arg(a)
+    a.add_argument("--name", required=True)
+    a.add_argument("--role", required=True, choices=["picker", "receiver", "counter", "supervisor", "admin"])
+    a.add_argument("--pin", help="4 to 12 digits")
+    a.add_argument("--badge", help="badge barcode value")
+    a.set_defaults(func=cmd_users_add)
+    a = usub.add_parser("list", help="list users", description="List users and roles.")
+    _db_arg(a)
+    a.set_defaults(func=cmd_users_list)
+
+    p = sub.add_parser("import", help="import a CSV file (all or nothing)",
+                       description="Import items, bins, barcodes or opening stock from CSV. The whole file is "
+                                   "checked first; any bad row is reported with its line number and nothing is "
+                                   "written. `stock` posts opening-count movements through the ledger.")
+    p.add_argument("kind", choices=["items", "bins", "barcodes", "stock"])
+    p.add_argument("file", help="CSV file with a header row ('-' for standard input)")
+    _db_arg(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a table as CSV",
+                       description="Export items, bins, barcodes, stock or movements as CSV.")
+    p.add_argument("kind", choices=["items", "bins", "barcodes", "stock", "movements"])
+    p.add_argument("file", nargs="?", default="-", help="output file (default: standard output)")
+    _db_arg(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("verify", help="check the stock projection against the ledger",
+                       description="Rebuild stock from the movement ledger and report every difference from the "
+                                   "stored projection. Exit status 1 if there is any. --repair fixes them.")
+    _db_arg(p)
+    p.add_argument("--repair", action="store_true", help="rewrite the projection from the ledger")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_verify)
+    return parser
+
+
+def _require_db(path: str) -> None:
+    if not Path(path).exists():
+        sys.exit(f"floorscan: no database at {path}; create one with: floorscan init --db {path}")
+
+
+def cmd_init(args) -> int:
+    from edge.db import init_db
+    existed = Path(args.db).exists()
+    init_db(args.db)
+    print(f"{'migrated' if existed else 'created'} warehouse database {args.db}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _require_db(args.db)
+    from edge.serve import serve
+    serve(args.db, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+def cmd_users_add(args) -> int:
+    from pydantic import ValidationError
+    from edge import auth
+    from edge.models import UserIn
+    from edge.writer import Writer
+    _require_db(args.db)
+    try:
+        user = UserIn(name=args.name, role=args.role, pin=args.pin, badge=args.badge)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            print(f"floorscan: --{err['loc'][0]}: {err['msg']}", file=sys.stderr)
+        return 2
+    w = Writer(args.db)
+    try:
+        created = w.run(lambda conn: auth.create_user(conn, user))
+    except auth.AuthError as exc:
+        print(f"floorscan: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        w.close()
+    print(f"added user {created['id']} {created['name']} ({created['role']})")
+    return 0
+
+
+def cmd_users_list(args) -> int:
+    from edge.db import connect
+    _require_db(args.db)
+    conn = connect(args.db, readonly=True)
+    for r in conn.execute("SELECT id, name, role, active FROM user ORDER BY id"):
+        print(f"{r['id']:>4}  {r['name']:<24} {r['role']:<10} {'active' if r['active'] else 'inactive'}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from edge import csvio
+    _require_db(args.db)
+    try:
+        report = csvio.import_file(args.db, args.kind, args.file, progress=not args.no_progress)
+    except csvio.ImportFailed as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def cmd_export(args) -> int:
+    from edge import csvio
+    _require_db(args.db)
+    count = csvio.export_file(args.db, args.kind, args.file)
+    if args.file != "-":
+        print(f"exported {count} {args.kind} rows to {args.file}", file=sys.stderr)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from edge.db import connect
+    from edge.ledger import differences, rebuild, serial_differences
+    from edge.writer import Writer
+    _require_db(args.db)
+    conn = connect(args.db, readonly=True)
+    diffs = differences(conn)
+    serials = serial_differences(conn)
+    movements = conn.execute("SELECT count(*) FROM movement").fetchone()[0]
+    integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if args.json:
+        print(json.dumps({"movements": movements, "integrity": integrity,
+                          "differences": [d.__dict__ for d in diffs], "serials": serials}))
+    else:
+        print(f"checked {movements} movements; integrity {integrity}")
+        for d in diffs:
+            lot = f" lot {d.lot}" if d.lot else ""
+            print(f"DIFF bin {d.bin} sku {d.sku}{lot}: ledger {d.ledger:g}, projection {d.projection:g}")
+        for s in serials:
+            print(f"DIFF {s}")
+        if not diffs and not serials:
+            print("projection matches the ledger")
+    if (diffs or serials) and args.repair:
+        w = Writer(args.db)
+        try:
+            fixed = w.run(rebuild)
+        finally:
+            w.close()
+        print(f"repaired {fixed} stock rows from the ledger")
+        return 0
+    return 1 if (diffs or serials or integrity != "ok") else 0
+
+
+def cmd_demo(args) -> int:
+    from edge import demo
+    if args.reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(args.db + suffix).unlink(missing_ok=True)
+    if Path(args.db).exists():
+        print(f"using the existing demo warehouse {args.db} (--reset builds a fresh one)")
+        users = demo.read_users(args.db)
+    else:
+        print(f"building the demo warehouse in {args.db} ...", flush=True)
+        users = demo.build(args.db, seed=args.seed)
+    demo.print_welcome(args.host, args.port, users)
+    if args.no_serve:
+        return 0
+    from edge.serve import serve
+    serve(args.db, host=args.host, port=args.port)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

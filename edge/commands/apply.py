@@ -1,0 +1,113 @@
+"""Apply a batch of commands exactly once, in order, each on its own."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel, Field, ValidationError
+
+from edge.commands.registry import COMMAND_TYPES
+from edge.ledger import IdConflict, LedgerError, PostResult, utcnow
+from edge.problems import forbidden, validation_problem
+
+MAX_BATCH = 500
+
+
+class CommandEnvelope(BaseModel):
+    id: uuid.UUID = Field(description="Minted on the device; the idempotency key")
+    type: str = Field(min_length=1, max_length=32)
+    at: datetime = Field(description="When the person acted, device clock, ISO-8601")
+    replay: bool = Field(False, description="True when the device recorded this while offline")
+    payload: dict
+
+
+@dataclass
+class CommandContext:
+    command_id: str
+    user_id: int | None
+    device_id: str | None
+    at: str
+    replay: bool
+    role: str
+
+
+@dataclass
+class BatchOutcome:
+    results: list[dict] = field(default_factory=list)
+    posts: list[PostResult] = field(default_factory=list)  # for live events after commit
+
+
+def payload_hash(ctype: str, payload: dict) -> str:
+    canonical = json.dumps({"type": ctype, "payload": payload}, sort_keys=True, separators=(",", ":"),
+                           default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def apply_batch(conn: sqlite3.Connection, raw_commands: list, *, user: dict, device_id: str | None) -> BatchOutcome:
+    """Run inside the writer. A rejected command never stops the ones after it."""
+    out = BatchOutcome()
+    for index, raw in enumerate(raw_commands):
+        out.results.append(_apply_one(conn, index, raw, user, device_id, out))
+    return out
+
+
+def _apply_one(conn, index: int, raw, user: dict, device_id, out: BatchOutcome) -> dict:
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        env = CommandEnvelope.model_validate(raw)
+    except ValidationError as exc:
+        return _rejected(raw_id, validation_problem(exc, prefix=f"commands[{index}]"))
+    cid = str(env.id)
+    ctype = COMMAND_TYPES.get(env.type)
+    if ctype is None:
+        known = ", ".join(sorted(COMMAND_TYPES))
+        return _rejected(cid, LedgerError(f"unknown command type {env.type!r}; known: {known}",
+                                          field=f"commands[{index}].type").problem())
+    digest = payload_hash(env.type, env.payload)
+    stored = conn.execute("SELECT payload_hash, result FROM command WHERE id = ?", (cid,)).fetchone()
+    if stored is not None:
+        if stored["payload_hash"] != digest:
+            return _rejected(cid, IdConflict(
+                f"command {cid} was already applied with a different type or payload; "
+                "mint a new id for a new action", field=f"commands[{index}].id").problem())
+        result = json.loads(stored["result"])
+        result["status"] = "duplicate"
+        return result
+    if user["role"] not in ctype.roles:
+        return _rejected(cid, forbidden(f"a {user['role']} may not send {env.type} commands "
+                                        f"(allowed: {', '.join(sorted(ctype.roles))})"))
+    try:
+        payload = ctype.payload.model_validate(env.payload)
+    except ValidationError as exc:
+        return _rejected(cid, validation_problem(exc, prefix=f"commands[{index}].payload"))
+    ctx = CommandContext(command_id=cid, user_id=user["id"], device_id=device_id or user.get("device_id"),
+                         at=env.at.isoformat(), replay=env.replay, role=user["role"])
+    conn.execute("SAVEPOINT command")
+    try:
+        posted = ctype.handler(conn, ctx, payload)
+        result = {"id": cid, "status": "applied", "movements": posted.movements}
+        if posted.exceptions:
+            result["exceptions"] = posted.exceptions
+        conn.execute(
+            "INSERT INTO command (id, type, payload_hash, payload, result, user_id, device_id, at, received_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (cid, env.type, digest, json.dumps(env.payload, default=str), json.dumps(result), ctx.user_id,
+             ctx.device_id, ctx.at, utcnow()))
+    except LedgerError as exc:
+        conn.execute("ROLLBACK TO command")
+        conn.execute("RELEASE command")
+        problem = exc.problem()
+        if "errors" in problem:
+            problem["errors"] = [dict(e, field=f"commands[{index}].payload.{e['field']}") for e in problem["errors"]]
+        return _rejected(cid, problem)
+    conn.execute("RELEASE command")
+    out.posts.append(posted)
+    return result
+
+
+def _rejected(cid, problem: dict) -> dict:
+    return {"id": cid, "status": "rejected", "problem": problem, "movements": []}

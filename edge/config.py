@@ -1,0 +1,44 @@
+"""Configuration: defaults, then an instance file, then FLOORSCAN_* environment
+variables, then whatever the caller (a test) passes."""
+from __future__ import annotations
+
+import json
+import os
+
+DEFAULTS = {
+    "DATABASE": "floorscan.db",
+    "TOKEN_TTL_HOURS": 12.0,
+    "MAX_BATCH": 500,               # commands per POST /api/v1/commands
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    "GS_SUBSTITUTE": None,          # e.g. "~" when scanners send FNC1 as a tilde
+    "SOCKETIO_MESSAGE_QUEUE": None, # redis://... to run several workers
+    "EVENT_FLUSH_SECONDS": 0.25,    # live-event coalescing window
+    "SYNCHRONOUS": "FULL",          # SQLite durability; FULL survives power loss
+    "CORS_ORIGINS": [],
+}
+
+
+def _coerce(value: str, default):
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, list):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def load(overrides: dict | None = None, instance_file: str | None = None) -> dict:
+    config = dict(DEFAULTS)
+    instance_file = instance_file or os.environ.get("FLOORSCAN_CONFIG")
+    if instance_file and os.path.exists(instance_file):
+        with open(instance_file) as fh:
+            config.update(json.load(fh))
+    for key, default in DEFAULTS.items():
+        env = os.environ.get(f"FLOORSCAN_{key}")
+        if env is not None:
+            config[key] = _coerce(env, default) if default is not None else env
+    config.update(overrides or {})
+    return config

@@ -1,0 +1,130 @@
+"""Live updates over Socket.IO.
+
+Connections authenticate with the same bearer token as the REST API and join
+rooms: ``user:<id>``, ``role:<role>``, ``supervisors`` and any ``zone:<z>``
+they ask for. Events are emitted after commit, and coalesced: changes pile up
+for EVENT_FLUSH_SECONDS and go out as one event per room, so a burst of scans
+costs one message per interested device, not one per scan per device.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+
+from flask import current_app, request
+from flask_socketio import SocketIO, join_room, leave_room
+
+from edge.auth import authenticate
+
+log = logging.getLogger(__name__)
+
+socketio = SocketIO()
+_pending_lock = threading.Lock()
+_pending: list = []
+_flusher: dict = {}
+
+
+def init_app(app) -> None:
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=app.config.get("CORS_ORIGINS") or [],
+                      message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+    app.extensions["floorscan_realtime"] = {"flush": float(app.config["EVENT_FLUSH_SECONDS"])}
+
+
+def _token_from(auth) -> str | None:
+    if isinstance(auth, dict) and auth.get("token"):
+        return str(auth["token"])
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.args.get("token")
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    token = _token_from(auth)
+    user = authenticate(current_app.extensions["floorscan"].read(), token) if token else None
+    if user is None:
+        # Refuses the connection; the client sees connect_error with this message.
+        raise ConnectionRefusedError("unauthorized: sign in and pass auth={token}")
+    join_room(f"user:{user['id']}")
+    join_room(f"role:{user['role']}")
+    if user["role"] in ("supervisor", "admin"):
+        join_room("supervisors")
+    socketio.emit("hello", {"user": {k: user[k] for k in ("id", "name", "role")}}, to=request.sid)
+
+
+@socketio.on("zone.join")
+def on_zone_join(data):
+    zone = (data or {}).get("zone") if isinstance(data, dict) else None
+    if not zone or not isinstance(zone, str) or len(zone) > 32:
+        return {"ok": False, "error": "send {zone: '<zone>'}"}
+    join_room(f"zone:{zone}")
+    return {"ok": True}
+
+
+@socketio.on("zone.leave")
+def on_zone_leave(data):
+    zone = (data or {}).get("zone") if isinstance(data, dict) else None
+    if isinstance(zone, str):
+        leave_room(f"zone:{zone}")
+    return {"ok": True}
+
+
+def publish(posts) -> None:
+    """Queue the results of committed posts for the next flush."""
+    if not posts:
+        return
+    app = current_app._get_current_object()
+    with _pending_lock:
+        _pending.extend(posts)
+        if not _flusher.get(id(app)):
+            _flusher[id(app)] = True
+            delay = app.extensions["floorscan_realtime"]["flush"]
+            timer = threading.Timer(delay, _flush, args=(app,))
+            timer.daemon = True
+            timer.start()
+
+
+def _flush(app) -> None:
+    with _pending_lock:
+        posts = list(_pending)
+        _pending.clear()
+        _flusher[id(app)] = False
+    if not posts:
+        return
+    try:
+        with app.app_context():
+            _emit(app, posts)
+    except Exception:  # noqa: BLE001 - a lost event costs nothing: clients refresh from REST
+        log.exception("live event flush failed")
+
+
+def _emit(app, posts) -> None:
+    movements, exceptions = [], []
+    latest: dict[tuple, dict] = {}
+    for post in posts:
+        movements.extend(post.movements)
+        exceptions.extend(post.exceptions)
+        for ch in post.changes:
+            latest[(ch.bin, ch.sku, ch.lot)] = {"bin": ch.bin, "sku": ch.sku, "lot": ch.lot or None, "qty": ch.qty}
+    conn = app.extensions["floorscan"].read()
+    bins = sorted({k[0] for k in latest})
+    zones = {}
+    for i in range(0, len(bins), 500):
+        chunk = bins[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        zones.update({r["code"]: r["zone"] for r in conn.execute(
+            f"SELECT code, zone FROM bin WHERE code IN ({marks})", chunk)})
+    by_zone: dict[str, list] = defaultdict(list)
+    for key, change in latest.items():
+        by_zone[zones.get(key[0], "")].append(change)
+    changes = list(latest.values())
+    socketio.emit("stock.changed", {"changes": changes}, to="supervisors")
+    for zone, zone_changes in by_zone.items():
+        if zone:
+            socketio.emit("stock.changed", {"changes": zone_changes}, to=f"zone:{zone}")
+    if movements:
+        socketio.emit("movement.recorded", {"movements": movements}, to="supervisors")
+    if exceptions:
+        socketio.emit("exception.raised", {"exceptions": exceptions}, to="supervisors")

@@ -1,0 +1,167 @@
+"""The one write connection, with group commit.
+
+Every write in the edge process goes through :meth:`Writer.run`. A single
+thread owns the write connection. It takes every job waiting in the queue,
+runs each inside its own SAVEPOINT within one ``BEGIN IMMEDIATE``
+transaction, commits once, and only then answers the callers. So one fsync
+acknowledges many handhelds, nobody hears "applied" before the data is on
+disk, and one failing job rolls back only itself.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Callable
+
+from edge.db import connect
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[sqlite3.Connection], Any]
+
+
+class WriterClosed(Exception):
+    """The writer has been shut down and takes no more jobs."""
+
+
+class DatabaseBusy(Exception):
+    """Another process held the write lock for longer than the busy timeout."""
+
+
+class Writer:
+    def __init__(self, path: str | Path, *, max_batch: int = 512, synchronous: str = "FULL"):
+        self.path = str(path)
+        self.max_batch = max_batch
+        self.synchronous = synchronous
+        self._queue: queue.SimpleQueue[tuple[Job, Future] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pid = None
+        # Figures for the supervisor screen and the benchmark.
+        self.commits = 0
+        self.jobs = 0
+
+    def _ensure_started(self) -> None:
+        import os
+        # After a fork (gunicorn) the parent's thread does not exist in the
+        # child: start a fresh one there.
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+                return
+            if self._closed:
+                raise WriterClosed("the database writer is closed")
+            self._queue = queue.SimpleQueue()
+            self._pid = os.getpid()
+            ready = threading.Event()
+            self._thread = threading.Thread(target=self._loop, args=(ready,), name="floorscan-writer", daemon=True)
+            self._thread.start()
+            ready.wait()
+
+    def submit(self, job: Job) -> Future:
+        self._ensure_started()
+        future: Future = Future()
+        self._queue.put((job, future))
+        return future
+
+    def run(self, job: Job, timeout: float | None = 60) -> Any:
+        """Run ``job(conn)`` in a write transaction; return its result after commit."""
+        return self.submit(job).result(timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(None)
+            thread.join(10)
+
+    # -- the writer thread -------------------------------------------------
+
+    def _loop(self, ready: threading.Event) -> None:
+        conn = connect(self.path, synchronous=self.synchronous)
+        ready.set()
+        stop = False
+        try:
+            while not stop:
+                first = self._queue.get()
+                if first is None:
+                    break
+                batch = [first]
+                # Whatever queued up while we were busy (usually during the
+                # previous fsync) joins this transaction.
+                while len(batch) < self.max_batch:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        stop = True
+                        break
+                    batch.append(nxt)
+                self._commit_batch(conn, batch)
+        finally:
+            conn.close()
+
+    def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[Job, Future]]) -> None:
+        outcomes: list[tuple[Future, bool, Any]] = []
+        try:
+            self._begin(conn)
+        except Exception as exc:  # noqa: BLE001 - every caller hears why
+            for _, fut in batch:
+                fut.set_exception(exc)
+            return
+        try:
+            for job, fut in batch:
+                if not fut.set_running_or_notify_cancel():
+                    continue
+                conn.execute("SAVEPOINT job")
+                try:
+                    value = job(conn)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    outcomes.append((fut, False, exc))
+                else:
+                    conn.execute("RELEASE job")
+                    outcomes.append((fut, True, value))
+            conn.execute("COMMIT")
+        except BaseException as exc:  # the commit itself failed: nobody is acknowledged
+            log.exception("write transaction failed")
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            for fut, _, _ in outcomes:
+                fut.set_exception(exc)
+            for _, fut in batch[len(outcomes):]:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        self.commits += 1
+        self.jobs += len(outcomes)
+        for fut, ok, value in outcomes:
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+
+    @staticmethod
+    def _begin(conn: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise DatabaseBusy("the database stayed locked by another process for 30 s") from exc
