@@ -121,7 +121,13 @@ def test_empty_data():
 def test_non_ascii_digits_are_refused():
     # Python's \d, and so biip's patterns, accept Arabic-Indic digits.
     with pytest.raises(MalformedGS1Error, match="characters GS1 does not allow"):
-        gs1.parse_element_string("10" + "٣٣")
+        gs1.parse_element_string("30" + "٣٣")
+
+
+def test_empty_count_is_refused():
+    # biip's pattern for AI 30 is \d{0,8}.
+    with pytest.raises(MalformedGS1Error, match="AI 30 .* has no value"):
+        gs1.parse_element_string("30" + GS + "10ABC")
 
 
 def test_hri():

@@ -113,9 +113,9 @@ def test_empty_substitute_is_ignored():
 
 
 def test_substitute_does_not_touch_a_digital_link():
-    code = "https://id.gs1.org/01/09506000134352/10/A~B"
-    answer = interpret(code, catalog=CATALOG, gs_substitute="~")
-    assert answer["gs1"]["lot"] == "A~B"
+    code = "https://id.gs1.org/01/09506000134352/10/A*B"
+    answer = interpret(code, catalog=CATALOG, gs_substitute="*")
+    assert answer["gs1"]["lot"] == "A*B"
 
 
 def test_unbracketed_ipv6_url_is_just_unknown():

@@ -5,7 +5,8 @@ own AI table, and already refuses impossible dates. What it lets through, and
 we refuse, is: GTIN/SSCC/GLN check digits inside AIs (biip only records them as
 `gtin_error`/`sscc_error`), the same AI twice with different values (biip keeps
 both, or silently keeps the last in a Digital Link query), empty AIs in HRI
-text, and non-ASCII characters (Python's `\\d` accepts Arabic-Indic digits).
+text, empty values for AIs 30 and 7004, and non-ASCII characters (Python's `\\d`
+accepts Arabic-Indic digits).
 
 Every function here either returns the `gs1` dict described in docs/scans.md
 or raises a GS1Error whose message is fit to show on a handheld.
@@ -208,6 +209,9 @@ def _flatten(first: dict[str, GS1ElementString]) -> dict:
 
 def _refuse_bad_element(element: GS1ElementString) -> None:
     ai, value = element.ai.ai, element.value
+    # biip's patterns for AI 30 and 7004 allow zero digits ("N..8" means 1 to 8).
+    if not value:
+        raise MalformedGS1Error(f"AI {ai} ({element.ai.data_title}) has no value")
     if not value.isascii():
         raise MalformedGS1Error(f"AI {ai} value {value!r} has characters GS1 does not allow")
     if ai == "00":
