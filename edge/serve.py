@@ -20,7 +20,8 @@ class EdgeServer(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # older gunicorns lack some settings
+                self.cfg.set(key, value)
 
     def load(self):
         from edge.app import create_app
@@ -39,6 +40,9 @@ def options(host: str, port: int, threads: int = 64, workers: int | None = None)
         "keepalive": 30,
         "accesslog": os.environ.get("FLOORSCAN_ACCESS_LOG"),
         "loglevel": os.environ.get("FLOORSCAN_LOG_LEVEL", "info"),
+        # gunicorn >= 25 opens a control socket at one fixed path per user; two
+        # edges (or a test and the demo) on one box would fight over it.
+        "control_socket_disable": True,
     }
 
 
