@@ -1,6 +1,8 @@
 """POST /api/v1/commands: the handheld protocol's one write endpoint."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, g, jsonify
 from pydantic import BaseModel, Field
 
@@ -17,7 +19,7 @@ bp = Blueprint("commands", __name__, url_prefix="/api/v1")
 class CommandBatch(BaseModel):
     # Commands stay raw dicts here: each is validated on its own so one bad
     # command is rejected without sinking the batch.
-    commands: list[dict] = Field(description="Ordered; each {id, type, at, replay, payload}",
+    commands: list[Any] = Field(description="Ordered; each {id, type, at, replay, payload}",
                                  json_schema_extra={"items": CommandEnvelope.model_json_schema()})
 
 

@@ -152,3 +152,14 @@ def list_users():
 def create_user(body: UserIn):
     """Create a user with a PIN and/or badge (admins only)."""
     return write(lambda conn: auth.create_user(conn, body), status=201)
+
+
+# -- devices -----------------------------------------------------------------
+
+@endpoint(bp, "/devices", roles=SUPERVISORS, tags=("users",))
+def list_devices():
+    """Handhelds that have signed in (by the device_id they send), with who used them last."""
+    rows = read().execute(
+        "SELECT d.id, d.name, d.first_seen_at, d.last_seen_at, d.last_user_id, u.name AS last_user_name "
+        "FROM device d LEFT JOIN user u ON u.id = d.last_user_id ORDER BY d.last_seen_at DESC").fetchall()
+    return jsonify({"items": [dict(r) for r in rows]})
