@@ -58,7 +58,8 @@ def test_keys_that_do_not_apply_are_omitted():
 
 
 def test_bad_gtin_check_digit():
-    with pytest.raises(CheckDigitError, match=r"^GTIN 09506000134353 has a bad check digit \(expected 2\)$"):
+    message = r"^GTIN 09506000134353 has a bad check digit \(expected 2\)$"
+    with pytest.raises(CheckDigitError, match=message):
         gs1.parse_element_string("0109506000134353")
 
 
@@ -68,7 +69,8 @@ def test_bad_content_gtin_check_digit():
 
 
 def test_bad_sscc_check_digit():
-    with pytest.raises(CheckDigitError, match=r"SSCC 106141412345678909 has a bad check digit \(expected 8\)"):
+    message = r"SSCC 106141412345678909 has a bad check digit \(expected 8\)"
+    with pytest.raises(CheckDigitError, match=message):
         gs1.parse_element_string("00106141412345678909")
 
 
@@ -99,7 +101,8 @@ def test_repeated_identical_ai_is_fine():
 
 
 def test_repeated_ai_with_different_values():
-    with pytest.raises(ConflictingAIError, match="AI 10 appears twice with different values: 'ABC' and 'DEF'"):
+    message = "AI 10 appears twice with different values: 'ABC' and 'DEF'"
+    with pytest.raises(ConflictingAIError, match=message):
         gs1.parse_element_string("10ABC" + GS + "10DEF")
 
 
@@ -177,7 +180,8 @@ def test_digital_link_repeated_identical_query_ai_is_fine():
 
 
 def test_digital_link_bad_check_digit():
-    with pytest.raises(CheckDigitError, match=r"GTIN 09506000134353 has a bad check digit \(expected 2\)"):
+    message = r"GTIN 09506000134353 has a bad check digit \(expected 2\)"
+    with pytest.raises(CheckDigitError, match=message):
         gs1.parse_digital_link("https://id.gs1.org/01/09506000134353")
 
 

@@ -138,6 +138,18 @@ def test_a_failing_catalog_is_reported_not_hidden():
         interpret("A-01-01", catalog=BrokenCatalog())
 
 
+class SloppyCatalog(DictCatalog):
+    def bin(self, code):
+        return "not a dict"
+
+
+def test_a_bug_is_logged_and_answered_as_unknown(caplog):
+    answer = interpret("A-01-01", catalog=SloppyCatalog())
+    assert answer["kind"] == "unknown"
+    assert answer["error"].startswith("could not interpret this scan")
+    assert "could not interpret scan 'A-01-01'" in caplog.text
+
+
 def check_answer(code, answer):
     assert answer["raw"] == code
     assert answer["kind"] in KINDS
