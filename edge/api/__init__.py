@@ -5,6 +5,6 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from edge.api import commands, docs, masterdata, scan, session, stock
-    for module in (session, scan, commands, stock, masterdata, docs):
+    from edge.api import commands, csv_api, docs, masterdata, scan, session, stock
+    for module in (session, scan, commands, stock, masterdata, csv_api, docs):
         app.register_blueprint(module.bp)
