@@ -20,7 +20,8 @@ Code = Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # No inf/NaN: 1e999 parses as inf, and inf would be stored and sent back as non-JSON "Infinity".
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class BinIn(Strict):
@@ -28,7 +29,8 @@ class BinIn(Strict):
                       description="Printed on the bin label", examples=["A-01-01-1"])
     zone: str = Field("", max_length=32)
     aisle: str = Field("", max_length=32)
-    walk_seq: int = Field(0, ge=0, description="Pick-path order: pickers visit bins in ascending walk_seq")
+    walk_seq: int = Field(0, ge=0, le=2 ** 63 - 1,
+                          description="Pick-path order: pickers visit bins in ascending walk_seq")
     kind: BinKind = "storage"
     capacity: Optional[float] = Field(None, gt=0)
     active: bool = True

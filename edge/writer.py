@@ -43,6 +43,7 @@ class Writer:
         self._lock = threading.Lock()
         self._closed = False
         self._pid = None
+        self._start_error: BaseException | None = None
         # Figures for the supervisor screen and the benchmark.
         self.commits = 0
         self.jobs = 0
@@ -64,11 +65,19 @@ class Writer:
             self._thread = threading.Thread(target=self._loop, args=(ready,), name="floorscan-writer", daemon=True)
             self._thread.start()
             ready.wait()
+            if self._start_error is not None:
+                # The thread died opening the database: say why, and try again next time.
+                error, self._start_error = self._start_error, None
+                raise error
 
     def submit(self, job: Job) -> Future:
         self._ensure_started()
         future: Future = Future()
-        self._queue.put((job, future))
+        with self._lock:
+            # Checked under the lock close() takes, so no job lands behind the stop signal unanswered.
+            if self._closed:
+                raise WriterClosed("the database writer is closed")
+            self._queue.put((job, future))
         return future
 
     def run(self, job: Job, timeout: float | None = 60) -> Any:
@@ -79,14 +88,20 @@ class Writer:
         with self._lock:
             self._closed = True
             thread = self._thread
+            if thread is not None and thread.is_alive():
+                self._queue.put(None)
         if thread is not None and thread.is_alive():
-            self._queue.put(None)
             thread.join(10)
 
     # -- the writer thread -------------------------------------------------
 
     def _loop(self, ready: threading.Event) -> None:
-        conn = connect(self.path, synchronous=self.synchronous)
+        try:
+            conn = connect(self.path, synchronous=self.synchronous)
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that started us
+            self._start_error = exc
+            ready.set()
+            return
         ready.set()
         stop = False
         try:

@@ -57,7 +57,8 @@ def build_document() -> dict:
         op: dict = {"summary": r.summary.splitlines()[0] if r.summary else "", "description": r.description,
                     "tags": list(r.tags), "operationId": f"{r.method.lower()}_{path.strip('/').replace('/', '_')}"}
         op["operationId"] = re.sub(r"[{}]", "", op["operationId"])
-        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
+        params = [{"name": n, "in": "path", "required": True,
+                   "schema": {"type": "integer" if f"<int:{n}>" in r.path else "string"}} for n in names]
         if r.query is not None:
             for name, f in r.query.model_fields.items():
                 schema = r.query.model_json_schema()["properties"][name]
@@ -110,8 +111,9 @@ def openapi():
     return jsonify(build_document())
 
 
-@bp.get("/api/v1/health")
+@endpoint(bp, "/api/v1/health", roles=None, tags=("docs",))
 def health():
+    """Liveness check for load balancers and `floorscan serve`."""
     return jsonify({"status": "ok"})
 
 

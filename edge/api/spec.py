@@ -54,7 +54,8 @@ def current_user() -> dict:
 
 
 def _json_body() -> Any:
-    if not request.data:
+    # get_data(), not .data: .data is empty for form bodies, which are 415, not "no body".
+    if not request.get_data():
         raise ApiProblem(400, "the request has no body; send JSON")
     if not request.is_json:
         raise ApiProblem(415, "send the body as application/json")

@@ -21,6 +21,9 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SQLITE_MAX_INT = 2 ** 63 - 1  # a larger id cannot exist, and sqlite3 raises OverflowError on it
+
+
 class StockQuery(Query):
     bin: Optional[str] = None
     sku: Optional[str] = None
@@ -62,9 +65,10 @@ class MovementQuery(Query):
     bin: Optional[str] = Field(None, description="movements into or out of this bin")
     lot: Optional[str] = None
     kind: Optional[str] = None
-    user_id: Optional[int] = None
+    user_id: Optional[int] = Field(None, ge=0, le=SQLITE_MAX_INT)
     since: Optional[str] = Field(None, description="recorded_at >= this ISO timestamp")
-    after_seq: int = Field(0, ge=0, description="paging cursor: pass next_after_seq of the previous page")
+    after_seq: int = Field(0, ge=0, le=SQLITE_MAX_INT,
+                           description="paging cursor: pass next_after_seq of the previous page")
     limit: int = Field(100, ge=1, le=1000)
 
 
@@ -92,7 +96,7 @@ def movements(query: MovementQuery):
 
 class ExceptionQuery(Query):
     status: Literal["open", "resolved", "all"] = "open"
-    after_id: int = Field(0, ge=0)
+    after_id: int = Field(0, ge=0, le=SQLITE_MAX_INT)
     limit: int = Field(100, ge=1, le=1000)
 
 
@@ -120,6 +124,8 @@ class ResolveIn(BaseModel):
 def resolve_exception(exc_id: int, body: ResolveIn):
     """Close an exception with a recorded resolution."""
     user = g.user
+    if exc_id > SQLITE_MAX_INT:
+        raise NotFound(f"no exception {exc_id}")
 
     def job(conn):
         row = conn.execute("SELECT status FROM exception WHERE id = ?", (exc_id,)).fetchone()
