@@ -34,6 +34,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.update(cfg)
     app.json.sort_keys = False
+    proxies = int(cfg.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind a TLS proxy every handheld would share the proxy's address,
+        # and one person's wrong PINs would lock out the whole floor.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db_path = str(Path(cfg["DATABASE"]).resolve())
     # Opening a server on a missing or old database should just work.
     init_db(db_path)

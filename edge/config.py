@@ -15,6 +15,7 @@ DEFAULTS = {
     "EVENT_FLUSH_SECONDS": 0.25,    # live-event coalescing window
     "SYNCHRONOUS": "FULL",          # SQLite durability; FULL survives power loss
     "CORS_ORIGINS": [],
+    "TRUSTED_PROXIES": 0,           # reverse proxies in front (TLS); 1 behind one Caddy/nginx
 }
 
 

@@ -15,20 +15,17 @@ from collections import defaultdict
 from flask import current_app, request
 from flask_socketio import SocketIO, join_room, leave_room
 
-from edge.auth import authenticate
+from edge.auth import authenticate, hash_token
 
 log = logging.getLogger(__name__)
 
 socketio = SocketIO()
-_pending_lock = threading.Lock()
-_pending: list = []
-_flusher: dict = {}
 
 
 def init_app(app) -> None:
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=app.config.get("CORS_ORIGINS") or [],
                       message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"))
-    app.extensions["floorscan_realtime"] = {"flush": float(app.config["EVENT_FLUSH_SECONDS"])}
+    app.extensions["floorscan_realtime"] = _Pending(float(app.config["EVENT_FLUSH_SECONDS"]))
 
 
 def _token_from(auth) -> str | None:
@@ -47,6 +44,8 @@ def on_connect(auth=None):
     if user is None:
         # Refuses the connection; the client sees connect_error with this message.
         raise ConnectionRefusedError("unauthorized: sign in and pass auth={token}")
+    # Remember which connections ride on which token, so signing out closes them.
+    join_room(f"token:{hash_token(token)}")
     join_room(f"user:{user['id']}")
     join_room(f"role:{user['role']}")
     if user["role"] in ("supervisor", "admin"):
@@ -71,26 +70,44 @@ def on_zone_leave(data):
     return {"ok": True}
 
 
+def close_token(token: str) -> None:
+    """Disconnect every live connection (in this process) that signed in with this token."""
+    room = f"token:{hash_token(token)}"
+    for sid, _ in list(socketio.server.manager.get_participants("/", room)):
+        socketio.server.disconnect(sid, namespace="/")
+
+
+class _Pending:
+    """Committed posts waiting for the next flush, per app."""
+
+    def __init__(self, flush_seconds: float):
+        self.flush_seconds = flush_seconds
+        self.lock = threading.Lock()
+        self.posts: list = []
+        self.scheduled = False
+
+
 def publish(posts) -> None:
     """Queue the results of committed posts for the next flush."""
     if not posts:
         return
     app = current_app._get_current_object()
-    with _pending_lock:
-        _pending.extend(posts)
-        if not _flusher.get(id(app)):
-            _flusher[id(app)] = True
-            delay = app.extensions["floorscan_realtime"]["flush"]
-            timer = threading.Timer(delay, _flush, args=(app,))
-            timer.daemon = True
-            timer.start()
+    pending: _Pending = app.extensions["floorscan_realtime"]
+    with pending.lock:
+        pending.posts.extend(posts)
+        if pending.scheduled:
+            return
+        pending.scheduled = True
+    timer = threading.Timer(pending.flush_seconds, _flush, args=(app,))
+    timer.daemon = True
+    timer.start()
 
 
 def _flush(app) -> None:
-    with _pending_lock:
-        posts = list(_pending)
-        _pending.clear()
-        _flusher[id(app)] = False
+    pending: _Pending = app.extensions["floorscan_realtime"]
+    with pending.lock:
+        posts, pending.posts = pending.posts, []
+        pending.scheduled = False
     if not posts:
         return
     try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from edge import auth
+from edge import auth, realtime
 from edge.api.common import edge
 from edge.api.errors import ApiProblem
 from edge.api.spec import endpoint
@@ -34,6 +34,7 @@ def sign_out():
     """Sign out: the token stops working at once."""
     token = request.headers["Authorization"].partition(" ")[2].strip()
     edge().write(lambda conn: auth.revoke(conn, token))
+    realtime.close_token(token)
     return "", 204
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -12,9 +13,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from edge.commands.registry import COMMAND_TYPES
 from edge.ledger import IdConflict, LedgerError, PostResult, utcnow
-from edge.problems import forbidden, validation_problem
+from edge.problems import forbidden, problem as problem_body, validation_problem
 
 MAX_BATCH = 500
+log = logging.getLogger(__name__)
 
 
 class CommandEnvelope(BaseModel):
@@ -104,6 +106,16 @@ def _apply_one(conn, index: int, raw, user: dict, device_id, out: BatchOutcome) 
         if "errors" in problem:
             problem["errors"] = [dict(e, field=f"commands[{index}].payload.{e['field']}") for e in problem["errors"]]
         return _rejected(cid, problem)
+    except sqlite3.DatabaseError:
+        # The database itself failed (disk full, I/O error): the whole batch
+        # must fail so that nobody is told "applied".
+        raise
+    except Exception:  # noqa: BLE001 - a bug in one handler must not sink the batch
+        log.exception("command %s (%s) failed unexpectedly", cid, env.type)
+        conn.execute("ROLLBACK TO command")
+        conn.execute("RELEASE command")
+        return _rejected(cid, problem_body(500, "the server could not apply this command; it has been logged "
+                                               "and the command can be sent again"))
     conn.execute("RELEASE command")
     out.posts.append(posted)
     return result

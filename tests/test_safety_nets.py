@@ -1,0 +1,61 @@
+"""Safety nets: a bug in one command, a revoked token's live connection, a proxy."""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from edge.commands.registry import COMMAND_TYPES, register
+from edge.realtime import socketio
+from conftest import command, make_bin, make_item, post_commands
+
+
+class _Empty(BaseModel):
+    pass
+
+
+def test_a_crashing_handler_rejects_only_its_command(app, client, auth_for, db_path):
+    @register("explode", _Empty, {"supervisor"}, "test only")
+    def explode(conn, ctx, payload):
+        conn.execute("INSERT INTO meta (key, value) VALUES ('half-done', 'x')")
+        raise RuntimeError("boom")
+
+    try:
+        make_bin(app, "A-1", zone="A")
+        make_item(app, "S1")
+        results = post_commands(client, auth_for("supervisor"),
+                                command("explode", {}),
+                                command("receive", {"sku": "S1", "qty": 2, "to_bin": "A-1"}))
+    finally:
+        COMMAND_TYPES.pop("explode")
+    assert results[0]["status"] == "rejected"
+    assert results[0]["problem"]["status"] == 500
+    assert "sent again" in results[0]["problem"]["detail"]
+    assert results[1]["status"] == "applied"
+    # The failed command left nothing behind.
+    row = app.extensions["floorscan"].read().execute("SELECT 1 FROM meta WHERE key = 'half-done'").fetchone()
+    assert row is None
+
+
+def test_signing_out_closes_live_connections(app, client, auth_for):
+    headers = auth_for("supervisor")
+    token = headers["Authorization"].split()[1]
+    sio = socketio.test_client(app, auth={"token": token})
+    assert sio.is_connected()
+    assert client.delete("/api/v1/session", headers=headers).status_code == 204
+    assert not sio.is_connected()
+
+
+def test_rate_limit_behind_a_trusted_proxy_is_per_handheld(db_path, users):
+    from edge.app import create_app
+    proxied = create_app({"DATABASE": db_path, "TESTING": True, "TRUSTED_PROXIES": 1})
+    try:
+        c = proxied.test_client()
+        for _ in range(5):
+            r = c.post("/api/v1/session", json={"pin": "000000"}, headers={"X-Forwarded-For": "10.0.0.7"})
+            assert r.status_code == 401
+        assert c.post("/api/v1/session", json={"pin": "000000"},
+                      headers={"X-Forwarded-For": "10.0.0.7"}).status_code == 429
+        # Another handheld behind the same proxy still signs in.
+        r = c.post("/api/v1/session", json={"pin": users["picker"]}, headers={"X-Forwarded-For": "10.0.0.8"})
+        assert r.status_code == 201
+    finally:
+        proxied.extensions["floorscan"].close()
