@@ -55,7 +55,11 @@ def _upload() -> tuple[bytes, str]:
 
 @endpoint(bp, "/import/<kind>", method="POST", roles=SUPERVISORS, response=ImportOut, tags=("import/export",),
           extra_responses={404: "not a kind of file that can be imported", 413: "the file is too large",
-                           415: "body is neither text/csv nor multipart/form-data"})
+                           415: "body is neither text/csv nor multipart/form-data"},
+          request_content={
+              "text/csv": {"schema": {"type": "string"}},
+              "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                  "file": {"type": "string", "format": "binary", "description": "the CSV file"}}}}})
 def import_csv(kind: str):
     """Import items, bins, barcodes or opening stock from CSV, all or nothing.
 
@@ -81,7 +85,8 @@ def import_csv(kind: str):
 
 
 @endpoint(bp, "/export/<kind>.csv", roles=SUPERVISORS, query=ExportQuery, tags=("import/export",),
-          extra_responses={404: "not a kind of table that can be exported"})
+          extra_responses={404: "not a kind of table that can be exported"},
+          response_content={"text/csv": {"schema": {"type": "string"}}})
 def export_csv(kind: str, query: ExportQuery):
     """Items, bins, barcodes, stock or movements as CSV (text/csv).
 

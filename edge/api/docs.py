@@ -68,8 +68,12 @@ def build_document() -> dict:
             op["parameters"] = params
         if r.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(r.body)}}}
+        elif r.request_content is not None:
+            op["requestBody"] = {"required": True, "content": r.request_content}
         ok: dict = {"description": "OK"}
-        if r.response is not None:
+        if r.response_content is not None:
+            ok["content"] = r.response_content
+        elif r.response is not None:
             ok["content"] = {"application/json": {"schema": ref(r.response)}}
         elif r.status != 204:
             ok["content"] = {"application/json": {"schema": {"type": "object"}}}

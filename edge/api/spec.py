@@ -35,6 +35,8 @@ class Route:
     tags: tuple[str, ...]
     description: str = ""
     extra_responses: dict = field(default_factory=dict)
+    request_content: dict | None = None   # OpenAPI content map for non-JSON bodies
+    response_content: dict | None = None  # OpenAPI content map for non-JSON answers
 
 
 ROUTES: list[Route] = []
@@ -67,7 +69,8 @@ def _json_body() -> Any:
 
 def endpoint(bp: Blueprint, rule: str, *, method: str = "GET", roles=ANY_SIGNED_IN, body=None, query=None,
              response=None, status: int = 200, summary: str = "", tags: tuple[str, ...] = (),
-             extra_responses: dict | None = None):
+             extra_responses: dict | None = None, request_content: dict | None = None,
+             response_content: dict | None = None):
     """``roles=None`` makes the endpoint public."""
     def deco(fn):
         @wraps(fn)
@@ -92,6 +95,7 @@ def endpoint(bp: Blueprint, rule: str, *, method: str = "GET", roles=ANY_SIGNED_
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         ROUTES.append(Route(method, (bp.url_prefix or "") + rule, summary or (fn.__doc__ or "").strip(),
                             frozenset(roles) if roles is not None else None, body, query, response,
-                            status, tags, (fn.__doc__ or "").strip(), extra_responses or {}))
+                            status, tags, (fn.__doc__ or "").strip(), extra_responses or {},
+                            request_content, response_content))
         return view
     return deco
