@@ -14,16 +14,17 @@ from edge.writer import Writer
 class Edge:
     """What the app holds: the database path, the single writer and the readers."""
 
-    def __init__(self, path: str, synchronous: str = "FULL"):
+    def __init__(self, path: str, synchronous: str = "FULL", write_timeout: float = 60):
         self.path = path
+        self.write_timeout = write_timeout
         self.writer = Writer(path, synchronous=synchronous)
         self.readers = Readers(path)
 
     def read(self):
         return self.readers.get()
 
-    def write(self, job, timeout: float = 60):
-        return self.writer.run(job, timeout)
+    def write(self, job, timeout: float | None = None):
+        return self.writer.run(job, timeout or self.write_timeout)
 
     def close(self):
         self.writer.close()
@@ -43,7 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     db_path = str(Path(cfg["DATABASE"]).resolve())
     # Opening a server on a missing or old database should just work.
     init_db(db_path)
-    app.extensions["floorscan"] = Edge(db_path, synchronous=cfg["SYNCHRONOUS"])
+    app.extensions["floorscan"] = Edge(db_path, synchronous=cfg["SYNCHRONOUS"],
+                                          write_timeout=float(cfg["WRITE_TIMEOUT_SECONDS"]))
 
     from edge.api import errors
     errors.install(app)

@@ -165,10 +165,13 @@ def cmd_verify(args) -> int:
     from edge.writer import Writer
     _require_db(args.db)
     conn = connect(args.db, readonly=True)
-    diffs = differences(conn)
-    serials = serial_differences(conn)
-    movements = conn.execute("SELECT count(*) FROM movement").fetchone()[0]
-    integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+    try:
+        integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
+        diffs = differences(conn)
+        serials = serial_differences(conn)
+        movements = conn.execute("SELECT count(*) FROM movement").fetchone()[0]
+    finally:
+        conn.close()
     if args.json:
         print(json.dumps({"movements": movements, "integrity": integrity,
                           "differences": [d.__dict__ for d in diffs], "serials": serials}))
@@ -181,6 +184,9 @@ def cmd_verify(args) -> int:
             print(f"DIFF {s}")
         if not diffs and not serials:
             print("projection matches the ledger")
+    if integrity != "ok":
+        print("the database file is damaged: restore the last backup (docs/operations.md)", file=sys.stderr)
+        return 1
     if (diffs or serials) and args.repair:
         w = Writer(args.db)
         try:
@@ -189,7 +195,7 @@ def cmd_verify(args) -> int:
             w.close()
         print(f"repaired {fixed} stock rows from the ledger")
         return 0
-    return 1 if (diffs or serials or integrity != "ok") else 0
+    return 1 if (diffs or serials) else 0
 
 
 def cmd_demo(args) -> int:

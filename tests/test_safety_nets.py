@@ -59,3 +59,31 @@ def test_rate_limit_behind_a_trusted_proxy_is_per_handheld(db_path, users):
         assert r.status_code == 201
     finally:
         proxied.extensions["floorscan"].close()
+
+
+def test_a_slow_write_answers_503_and_the_retry_learns_the_outcome(db_path, users):
+    import threading
+    from edge.app import create_app
+    from conftest import PINS, sign_in
+    slow = create_app({"DATABASE": db_path, "TESTING": True, "WRITE_TIMEOUT_SECONDS": 0.3})
+    try:
+        c = slow.test_client()
+        make_bin(slow, "A-1", zone="A")
+        make_item(slow, "S1")
+        headers = sign_in(c, PINS["receiver"])
+        gate = threading.Event()
+        blocker = slow.extensions["floorscan"].writer.submit(lambda conn: gate.wait(10))
+        cmd = command("receive", {"sku": "S1", "qty": 5, "to_bin": "A-1"})
+        r = c.post("/api/v1/commands", json={"commands": [cmd]}, headers=headers)
+        assert r.status_code == 503
+        assert r.headers["Retry-After"] == "5"
+        assert "send the same request again" in r.get_json()["detail"]
+        gate.set()
+        blocker.result(10)
+        # The first attempt committed after all: the retry says so and adds nothing.
+        again = post_commands(c, headers, cmd)
+        assert again[0]["status"] == "duplicate"
+        stock = c.get("/api/v1/stock?sku=S1", headers=headers).get_json()["items"]
+        assert [s["qty"] for s in stock] == [5]
+    finally:
+        slow.extensions["floorscan"].close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Flask, jsonify
 from pydantic import ValidationError
@@ -67,6 +68,14 @@ def install(app: Flask) -> None:
     @app.errorhandler(DatabaseBusy)
     def _busy(exc: DatabaseBusy):
         return respond(problem(503, str(exc)), {"Retry-After": "2"})
+
+    @app.errorhandler(FutureTimeout)
+    def _slow_write(exc):
+        # The job may still commit: commands are idempotent, so the handheld
+        # re-sends the same ids and learns the outcome.
+        return respond(problem(503, "the database is busy and the write has not finished; send the same "
+                                    "request again (same command ids or Idempotency-Key) to learn its outcome"),
+                       {"Retry-After": "5"})
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
