@@ -24,10 +24,14 @@ PINS = {"picker": "1111", "receiver": "2222", "counter": "3333", "supervisor": "
 
 
 @pytest.fixture
-def db_path(tmp_path) -> str:
+def db_path(tmp_path, request) -> str:
     path = str(tmp_path / "edge.db")
     init_db(path)
-    return path
+    yield path
+    # `floorscan verify` after every scenario: whatever a test did through the
+    # real write paths, the projection must still equal the ledger.
+    if not request.node.get_closest_marker("corrupts_projection") and Path(path).exists():
+        assert_verified(path)
 
 
 @pytest.fixture

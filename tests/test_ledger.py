@@ -420,6 +420,7 @@ def test_verify_cli_finds_and_repairs_a_corrupted_projection(post, writer, db_pa
     conn.close()
 
 
+@pytest.mark.corrupts_projection
 def test_verify_cli_reports_a_misplaced_serial(post, writer, db_path):
     post(mv(sku="DRILL", serial="SN1", to_bin="A1"))
     writer.close()
