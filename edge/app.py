@@ -47,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["floorscan"] = Edge(db_path, synchronous=cfg["SYNCHRONOUS"],
                                           write_timeout=float(cfg["WRITE_TIMEOUT_SECONDS"]))
 
+    import edge.workflows  # noqa: F401  (registers every command type)
     from edge.api import errors
     errors.install(app)
     from edge.api import register_blueprints

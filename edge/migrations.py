@@ -212,3 +212,33 @@ def m001_initial(db):
         received_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """)
+
+
+@migrations(name="m002_settings")
+def m002_settings(db):
+    _run_script(db, """
+    -- Site settings a supervisor can change (tolerances, count frequencies).
+    CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+    """)
+
+
+# Each floor workflow owns its tables in its own migration, in this order.
+
+@migrations(name="m003_receiving")
+def m003_receiving(db):
+    """Purchase orders, ASNs with SSCC pallets, receipts, putaway tasks (edge/workflows/receiving.py)."""
+
+
+@migrations(name="m004_picking")
+def m004_picking(db):
+    """Sales orders, allocations, waves and pick lists (edge/workflows/picking.py)."""
+
+
+@migrations(name="m005_counting")
+def m005_counting(db):
+    """Count tasks and lines, schedules, record accuracy (edge/workflows/counting.py)."""
+
+
+@migrations(name="m006_transfers")
+def m006_transfers(db):
+    """Returns and transfers between warehouses (edge/workflows/transfers.py)."""

@@ -5,6 +5,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from edge.api import commands, csv_api, docs, masterdata, scan, session, stock
-    for module in (session, scan, commands, stock, masterdata, csv_api, docs):
+    from edge.api import (
+        commands, counting, csv_api, docs, masterdata, picking, receiving, scan, session, settings_api, stock,
+        transfers,
+    )
+    for module in (session, scan, commands, stock, masterdata, csv_api, settings_api,
+                   receiving, picking, counting, transfers, docs):
         app.register_blueprint(module.bp)

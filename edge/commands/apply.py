@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, ValidationError
 
-from edge.commands.registry import COMMAND_TYPES
+from edge.commands.registry import COMMAND_TYPES, ensure_loaded
 from edge.ledger import IdConflict, LedgerError, PostResult, utcnow
 from edge.problems import forbidden, problem as problem_body, validation_problem
 
@@ -51,6 +51,7 @@ def payload_hash(ctype: str, payload: dict) -> str:
 
 def apply_batch(conn: sqlite3.Connection, raw_commands: list, *, user: dict, device_id: str | None) -> BatchOutcome:
     """Run inside the writer. A rejected command never stops the ones after it."""
+    ensure_loaded()
     out = BatchOutcome()
     for index, raw in enumerate(raw_commands):
         out.results.append(_apply_one(conn, index, raw, user, device_id, out))

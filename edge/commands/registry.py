@@ -24,3 +24,8 @@ def register(name: str, payload: type[BaseModel], roles: set[str], summary: str)
         COMMAND_TYPES[name] = CommandType(name, payload, frozenset(roles), handler, summary)
         return handler
     return inner
+
+
+def ensure_loaded() -> None:
+    """Import every workflow so its command types are registered."""
+    import edge.workflows  # noqa: F401

@@ -87,6 +87,9 @@ def build(path: str | os.PathLike, seed: int = 42, *, scale: float = 1.0, today:
             for mv in batch:
                 mv.user_id = admin_id
             writer.run(lambda conn, b=batch: post_movements(conn, b))
+        from edge.demo import workflows
+        user_ids = writer.run(lambda conn: {r["role"]: r["id"] for r in conn.execute("SELECT id, role FROM user")})
+        workflows.add_all(writer, seed, today or date.today(), user_ids)
     except BaseException:
         writer.close()
         _remove(partial)

@@ -1,0 +1,1 @@
+"""Counting workflow (issue 3). No Flask: blueprints call this, this calls the ledger."""
