@@ -134,3 +134,10 @@ def list_rows(conn, table: str, key: str, *, after: str | None, limit: int,
             if n in r:
                 r[n] = bool(r[n])
     return rows
+
+
+def expected_barcodes(conn, sku: str) -> list[dict]:
+    """What a handheld may accept for ``sku`` on a task line: each barcode and
+    its pack quantity, eaches first, so the device can check a scan offline."""
+    return [{"code": r["code"], "pack_qty": r["pack_qty"]} for r in conn.execute(
+        "SELECT code, pack_qty FROM barcode WHERE sku = ? ORDER BY pack_qty, code", (sku,))]

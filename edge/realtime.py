@@ -145,3 +145,11 @@ def _emit(app, posts) -> None:
         socketio.emit("movement.recorded", {"movements": movements}, to="supervisors")
     if exceptions:
         socketio.emit("exception.raised", {"exceptions": exceptions}, to="supervisors")
+
+
+def notify(event: str, payload: dict, rooms: list[str]) -> None:
+    """Send one task-level event (task.assigned, list.changed, count.requested,
+    exception.raised ...) to the given rooms. Call it after the write committed;
+    never with a room of every device."""
+    for room in rooms:
+        socketio.emit(event, payload, to=room)
