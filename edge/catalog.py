@@ -35,5 +35,9 @@ class SqliteCatalog:
         return dict(row) if row else None
 
     def document(self, code: str) -> dict | None:
+        for kind, table in (("purchase_order", "purchase_order"), ("asn", "asn")):
+            row = self.conn.execute(f"SELECT id, status FROM {table} WHERE id = ?", (code,)).fetchone()
+            if row is not None:
+                return {"type": kind, "id": row["id"], "status": row["status"]}
         # Purchase orders, sales orders and transfers arrive with the workflow issue.
         return None

@@ -59,10 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_users_list)
 
     p = sub.add_parser("import", help="import a CSV file (all or nothing)",
-                       description="Import items, bins, barcodes or opening stock from CSV. The whole file is "
-                                   "checked first; any bad row is reported with its line number and nothing is "
-                                   "written. `stock` posts opening-count movements through the ledger.")
-    p.add_argument("kind", choices=["items", "bins", "barcodes", "stock"])
+                       description="Import items, bins, barcodes, opening stock or sales orders from CSV. The "
+                                   "whole file is checked first; any bad row is reported with its line number "
+                                   "and nothing is written. `stock` posts opening-count movements through the "
+                                   "ledger.")
+    p.add_argument("kind", choices=["items", "bins", "barcodes", "stock", "sales_orders", "purchase_orders"])
     p.add_argument("file", help="CSV file with a header row ('-' for standard input)")
     _db_arg(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -77,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check the stock projection against the ledger",
                        description="Rebuild stock from the movement ledger and report every difference from the "
-                                   "stored projection. Exit status 1 if there is any. --repair fixes them.")
+                                   "stored projection, and every reserved quantity that the open order "
+                                   "allocations do not add up to. Exit status 1 if there is any. --repair "
+                                   "fixes them.")
     _db_arg(p)
     p.add_argument("--repair", action="store_true", help="rewrite the projection from the ledger")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -161,7 +164,8 @@ def cmd_export(args) -> int:
 
 def cmd_verify(args) -> int:
     from edge.db import connect
-    from edge.ledger import differences, rebuild, serial_differences
+    from edge.ledger import differences, serial_differences
+    from edge.ledger.verify import reservation_differences
     from edge.writer import Writer
     _require_db(args.db)
     conn = connect(args.db, readonly=True)
@@ -169,33 +173,42 @@ def cmd_verify(args) -> int:
         integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
         diffs = differences(conn)
         serials = serial_differences(conn)
+        reservations = reservation_differences(conn)  # stock.reserved vs open allocations
         movements = conn.execute("SELECT count(*) FROM movement").fetchone()[0]
     finally:
         conn.close()
     if args.json:
         print(json.dumps({"movements": movements, "integrity": integrity,
-                          "differences": [d.__dict__ for d in diffs], "serials": serials}))
+                          "differences": [d.__dict__ for d in diffs], "serials": serials,
+                          "reservations": reservations}))
     else:
         print(f"checked {movements} movements; integrity {integrity}")
         for d in diffs:
             lot = f" lot {d.lot}" if d.lot else ""
             print(f"DIFF bin {d.bin} sku {d.sku}{lot}: ledger {d.ledger:g}, projection {d.projection:g}")
-        for s in serials:
+        for s in serials + reservations:
             print(f"DIFF {s}")
-        if not diffs and not serials:
+        if not diffs and not serials and not reservations:
             print("projection matches the ledger")
     if integrity != "ok":
         print("the database file is damaged: restore the last backup (docs/operations.md)", file=sys.stderr)
         return 1
-    if (diffs or serials) and args.repair:
+    if (diffs or serials or reservations) and args.repair:
         w = Writer(args.db)
         try:
-            fixed = w.run(rebuild)
+            fixed = w.run(_rebuild_all)
         finally:
             w.close()
         print(f"repaired {fixed} stock rows from the ledger")
         return 0
-    return 1 if (diffs or serials) else 0
+    return 1 if (diffs or serials or reservations) else 0
+
+
+def _rebuild_all(conn) -> int:
+    from edge.ledger import rebuild
+    from edge.ledger.reserve import repair
+    from edge.ledger.verify import reservations_wanted
+    return rebuild(conn) + repair(conn, reservations_wanted(conn))
 
 
 def cmd_demo(args) -> int:

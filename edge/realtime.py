@@ -145,6 +145,9 @@ def _emit(app, posts) -> None:
         socketio.emit("movement.recorded", {"movements": movements}, to="supervisors")
     if exceptions:
         socketio.emit("exception.raised", {"exceptions": exceptions}, to="supervisors")
+    for post in posts:
+        for event, payload, rooms in getattr(post, "notices", ()):
+            notify(event, payload, rooms)
 
 
 def notify(event: str, payload: dict, rooms: list[str]) -> None:

@@ -1,38 +1,146 @@
 """Run the edge under gunicorn, as production does.
 
-One gthread worker: the SQLite writer and Socket.IO rooms live in the
-process; threads serve the handhelds. Several workers need a Redis message
-queue for Socket.IO (FLOORSCAN_SOCKETIO_MESSAGE_QUEUE) and then each worker
-has its own writer, serialised by SQLite's lock (see docs/operations.md).
+gthread workers serve the handhelds with threads. With more than one worker
+the gunicorn master first starts the writer process (edge/writer_process.py),
+which commits every worker's commands with one group commit, and Socket.IO
+events travel between the workers through it (edge/relay.py). See
+docs/performance.md for the measurements behind the defaults.
 """
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 
 from gunicorn.app.base import BaseApplication
 
+log = logging.getLogger("edge.serve")
+
+
+def default_workers() -> int:
+    return int(os.environ.get("FLOORSCAN_WORKERS", "1"))
+
+
+def writer_process_wanted(workers: int) -> bool:
+    """FLOORSCAN_WRITER_PROCESS: auto (with more than one worker), on, off."""
+    mode = os.environ.get("FLOORSCAN_WRITER_PROCESS", "auto").strip().lower()
+    if mode in ("1", "on", "true", "yes"):
+        return True
+    if mode in ("0", "off", "false", "no"):
+        return False
+    return workers > 1
+
+
+class WriterSupervisor:
+    """Starts the writer process for the gunicorn master, restarts it if it dies, stops it last."""
+
+    def __init__(self, db_path: str, synchronous: str):
+        self.db_path, self.synchronous = db_path, synchronous
+        self.directory = tempfile.mkdtemp(prefix="floorscan-writer-")  # mode 0700: only this user
+        self.address = os.path.join(self.directory, "writer.sock")
+        self.proc: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        self._spawn()
+        threading.Thread(target=self._watch, name="floorscan-writer-watch", daemon=True).start()
+
+    def _spawn(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "edge.writer_process", "--db", self.db_path, "--socket", self.address,
+             "--synchronous", self.synchronous],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if line.strip() != b"ready":
+            self.proc.wait(10)
+            raise RuntimeError(f"the writer process did not start (exit status {self.proc.returncode})")
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            proc = self.proc
+            proc.wait()
+            # When the whole server is told to stop, the writer process may finish
+            # (its workers gone) a moment before the master calls stop().
+            if self._stopping.wait(2.0):
+                return
+            log.error("the writer process exited (status %s); starting it again", proc.returncode)
+            while not self._stopping.is_set():
+                try:
+                    self._spawn()
+                    break
+                except Exception:  # noqa: BLE001 - keep trying: without it no command is applied
+                    log.exception("could not start the writer process; trying again in 1 s")
+                    time.sleep(1)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
 
 class EdgeServer(BaseApplication):
-    def __init__(self, db_path: str, options: dict):
+    def __init__(self, db_path: str, options: dict, writer_process: bool = False):
         self.db_path = db_path
         self.options = options
+        self.writer: WriterSupervisor | None = None
+        if writer_process:
+            from edge.config import load
+            self.writer = WriterSupervisor(db_path, load({"DATABASE": db_path})["SYNCHRONOUS"])
         super().__init__()
 
     def load_config(self):
         for key, value in self.options.items():
             if key in self.cfg.settings:  # older gunicorns lack some settings
                 self.cfg.set(key, value)
+        if self.writer is not None:
+            self.cfg.set("on_starting", self._on_starting)
+            self.cfg.set("on_exit", self._on_exit)
+
+    def _on_starting(self, arbiter):
+        from edge.db import init_db
+        init_db(self.db_path)  # migrations first, before anyone writes
+        self.writer.start()
+
+    def _on_exit(self, arbiter):
+        self.writer.stop()
 
     def load(self):
         from edge.app import create_app
-        return create_app({"DATABASE": self.db_path})
+        from edge.realtime import socketio
+        app = create_app({"DATABASE": self.db_path})
+        if self.writer is not None:
+            from edge.writer_process import RemoteWriter
+            app.extensions["floorscan_writer_process"] = RemoteWriter(self.writer.address)
+        if self.cfg.workers > 1:
+            if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+                # Redis carries the events; a long-polling session would still
+                # need every request to reach the worker that opened it.
+                socketio.server.eio.transports = ["websocket"]
+            elif self.writer is not None:
+                from edge import relay
+                relay.install(socketio, self.writer.address)
+            else:
+                log.warning("%d workers without the writer process or a message queue: a live event "
+                            "reaches only the connections of the worker that sent it", self.cfg.workers)
+        return app
 
 
 def options(host: str, port: int, threads: int = 64, workers: int | None = None) -> dict:
     return {
         "bind": f"{host}:{port}",
-        "workers": workers or int(os.environ.get("FLOORSCAN_WORKERS", "1")),
-        "worker_class": "gthread",
+        "workers": workers or default_workers(),
+        "worker_class": os.environ.get("FLOORSCAN_WORKER_CLASS", "gthread"),
         "threads": threads,
         # Socket.IO long-polling and websockets hold a thread; no request timeout kill.
         "timeout": 0,
@@ -47,4 +155,38 @@ def options(host: str, port: int, threads: int = 64, workers: int | None = None)
 
 
 def serve(db_path: str, host: str = "0.0.0.0", port: int = 8000, threads: int = 64) -> None:
-    EdgeServer(os.path.abspath(db_path), options(host, port, threads)).run()
+    opts = options(host, port, threads)
+    EdgeServer(os.path.abspath(db_path), opts, writer_process=writer_process_wanted(opts["workers"])).run()
+
+
+# -- experimental: keep-alive connections served by the thread that has them ----------
+
+from gunicorn.workers.gthread import ThreadWorker  # noqa: E402
+import select as _select  # noqa: E402
+
+LINGER_S = float(os.environ.get("FLOORSCAN_LINGER", "0.05"))
+
+
+class LingeringThreadWorker(ThreadWorker):
+    def init_process(self):
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        super().init_process()
+
+    def handle(self, conn):
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            result = super().handle(conn)
+            while result is True and self.alive and LINGER_S > 0:
+                if not conn.parser.unreader.buf.getvalue():
+                    if self._busy >= self.cfg.threads - 2:
+                        break
+                    readable, _, _ = _select.select([conn.sock], [], [], LINGER_S)
+                    if not readable:
+                        break
+                result = super().handle(conn)
+            return result
+        finally:
+            with self._busy_lock:
+                self._busy -= 1

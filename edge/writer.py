@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import random
 import sqlite3
 import threading
 import time
@@ -23,6 +24,9 @@ from edge.db import connect
 log = logging.getLogger(__name__)
 
 Job = Callable[[sqlite3.Connection], Any]
+
+# How long a writer waits for another process to release the write lock before a 503.
+BUSY_WAIT_SECONDS = 30.0
 
 
 class WriterClosed(Exception):
@@ -97,7 +101,7 @@ class Writer:
 
     def _loop(self, ready: threading.Event) -> None:
         try:
-            conn = connect(self.path, synchronous=self.synchronous)
+            conn = open_write_connection(self.path, self.synchronous)
         except BaseException as exc:  # noqa: BLE001 - handed to the thread that started us
             self._start_error = exc
             ready.set()
@@ -126,57 +130,82 @@ class Writer:
             conn.close()
 
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[Job, Future]]) -> None:
-        outcomes: list[tuple[Future, bool, Any]] = []
+        # A cancelled future is dropped before its job runs.
+        batch = [(job, fut) for job, fut in batch if fut.set_running_or_notify_cancel()]
         try:
-            self._begin(conn)
-        except Exception as exc:  # noqa: BLE001 - every caller hears why
+            outcomes = run_jobs(conn, [job for job, _ in batch])
+        except BaseException as exc:  # noqa: BLE001 - nobody is acknowledged; every caller hears why
             for _, fut in batch:
                 fut.set_exception(exc)
             return
-        try:
-            for job, fut in batch:
-                if not fut.set_running_or_notify_cancel():
-                    continue
-                conn.execute("SAVEPOINT job")
-                try:
-                    value = job(conn)
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    outcomes.append((fut, False, exc))
-                else:
-                    conn.execute("RELEASE job")
-                    outcomes.append((fut, True, value))
-            conn.execute("COMMIT")
-        except BaseException as exc:  # the commit itself failed: nobody is acknowledged
-            log.exception("write transaction failed")
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            for fut, _, _ in outcomes:
-                fut.set_exception(exc)
-            for _, fut in batch[len(outcomes):]:
-                if not fut.done():
-                    fut.set_exception(exc)
-            return
         self.commits += 1
         self.jobs += len(outcomes)
-        for fut, ok, value in outcomes:
+        for (_, fut), (ok, value) in zip(batch, outcomes):
             if ok:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
 
-    @staticmethod
-    def _begin(conn: sqlite3.Connection) -> None:
-        deadline = time.monotonic() + 30
-        while True:
+
+def open_write_connection(path: str | Path, synchronous: str = "FULL") -> sqlite3.Connection:
+    """The connection a writer owns. It never sleeps in SQLite's busy handler:
+    :func:`begin` polls for the lock instead (see there)."""
+    conn = connect(path, synchronous=synchronous)
+    conn.execute("PRAGMA busy_timeout = 0")
+    return conn
+
+
+def run_jobs(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, Any]]:
+    """Run ``jobs`` in one transaction, each in its own SAVEPOINT, and commit.
+
+    Returns ``(True, value)`` or ``(False, exception)`` per job, in order; a
+    job that raises is rolled back alone. Raises if the transaction cannot be
+    begun or committed: then no job's work is on disk and nobody may be told
+    it is. Only after this returns may a caller be answered.
+    """
+    begin(conn)
+    outcomes: list[tuple[bool, Any]] = []
+    try:
+        for job in jobs:
+            conn.execute("SAVEPOINT job")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if time.monotonic() > deadline:
-                    raise DatabaseBusy("the database stayed locked by another process for 30 s") from exc
+                value = job(conn)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE job")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        log.exception("write transaction failed")
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        raise
+    return outcomes
+
+
+def begin(conn: sqlite3.Connection, wait: float = BUSY_WAIT_SECONDS) -> None:
+    """BEGIN IMMEDIATE, waiting up to ``wait`` seconds for another process to let go.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries, so a
+    lock freed after 3 ms is noticed after 8 ms. Writers in other processes
+    (the writer process, a worker's sign-in, the CLI) hold the lock for a few
+    milliseconds at a time; polling every 50-300 us hands it over at once.
+    """
+    deadline = time.monotonic() + wait
+    pause = 50e-6
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise DatabaseBusy(f"the database stayed locked by another process for {wait:.0f} s") from exc
+        time.sleep(pause * random.uniform(0.5, 1.5))
+        pause = min(pause * 1.5, 2e-3)

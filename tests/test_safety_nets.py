@@ -87,3 +87,32 @@ def test_a_slow_write_answers_503_and_the_retry_learns_the_outcome(db_path, user
         assert [s["qty"] for s in stock] == [5]
     finally:
         slow.extensions["floorscan"].close()
+
+
+def test_a_command_handler_can_announce_a_task_after_commit(app, client, auth_for):
+    from edge.ledger import PostResult
+    from edge.realtime import socketio as sio_server
+
+    @register("announce", _Empty, {"supervisor"}, "test only")
+    def announce(conn, ctx, payload):
+        result = PostResult()
+        result.notices.append(("task.assigned", {"task": 7}, ["role:picker"]))
+        return result
+
+    picker = sio_server.test_client(app, auth={"token": auth_for("picker")["Authorization"].split()[1]})
+    counter = sio_server.test_client(app, auth={"token": auth_for("counter")["Authorization"].split()[1]})
+    picker.get_received()
+    counter.get_received()
+    try:
+        results = post_commands(client, auth_for("supervisor"), command("announce", {}))
+    finally:
+        COMMAND_TYPES.pop("announce")
+    assert results[0]["status"] == "applied"
+    import time
+    deadline = time.monotonic() + 3
+    got = []
+    while time.monotonic() < deadline and not got:
+        got = [m for m in picker.get_received() if m["name"] == "task.assigned"]
+        time.sleep(0.02)
+    assert got and got[0]["args"][0] == {"task": 7}
+    assert not [m for m in counter.get_received() if m["name"] == "task.assigned"]

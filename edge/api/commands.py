@@ -51,7 +51,16 @@ def post_commands(body: CommandBatch):
     if not body.commands:
         return jsonify({"results": []})
     user = g.user
-    outcome = edge().write(lambda conn: apply_batch(conn, body.commands, user=user, device_id=user.get("device_id")))
+    outcome = _apply(body.commands, user)
     realtime.publish(outcome.posts)
     return jsonify({"results": outcome.results})
 
+
+
+def _apply(commands: list, user: dict):
+    """In the writer process when there is one (several workers), else in this process's writer."""
+    remote = current_app.extensions.get("floorscan_writer_process")
+    if remote is not None:
+        return remote.run("apply_batch", commands, user=user, device_id=user.get("device_id"),
+                          timeout=edge().write_timeout)
+    return edge().write(lambda conn: apply_batch(conn, commands, user=user, device_id=user.get("device_id")))

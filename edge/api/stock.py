@@ -6,13 +6,11 @@ from typing import Literal, Optional
 from flask import Blueprint, g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge.api.common import edge, read, write
+from edge.api.common import read, write
 from edge.api.spec import SUPERVISORS, endpoint
-from edge.ledger import utcnow
 from edge.ledger.post import movement_row
 from edge.masterdata import NotFound
 from edge.models import StockOut
-from edge.problems import problem
 
 bp = Blueprint("stock", __name__, url_prefix="/api/v1")
 
@@ -96,49 +94,72 @@ def movements(query: MovementQuery):
 
 class ExceptionQuery(Query):
     status: Literal["open", "resolved", "all"] = "open"
+    kind: Optional[str] = Field(None, max_length=64, description="e.g. negative_stock, short_pick, over_receipt")
+    zone: Optional[str] = Field(None, max_length=32, description="zone of the bin concerned")
+    bin: Optional[str] = Field(None, max_length=64)
+    sku: Optional[str] = Field(None, max_length=64)
+    ref_type: Optional[str] = Field(None, max_length=32, description="the document: po, order, count, transfer ...")
+    ref_id: Optional[str] = Field(None, max_length=64)
     after_id: int = Field(0, ge=0, le=SQLITE_MAX_INT)
     limit: int = Field(100, ge=1, le=1000)
 
 
 @endpoint(bp, "/exceptions", query=ExceptionQuery, roles=SUPERVISORS, tags=("exceptions",))
 def exceptions(query: ExceptionQuery):
-    """The supervisor's queue: negative stock after offline replays, serial conflicts, ..."""
-    sql = "SELECT * FROM exception WHERE id > ?"
-    params: list = [query.after_id]
-    if query.status != "all":
-        sql += " AND status = ?"
-        params.append(query.status)
-    rows = [dict(r) for r in read().execute(sql + " ORDER BY id LIMIT ?", params + [query.limit])]
-    for r in rows:
-        r["lot"] = r["lot"] or None
+    """The supervisor's queue: every exception with who, where (bin, zone), when, the figures, and the actions
+    that resolve it. Filter by status, kind, zone, bin, sku or document."""
+    from edge.workflows import exceptions as queue
+    rows = queue.list_exceptions(read(), **query.model_dump())
     return jsonify({"items": rows, "next_after_id": rows[-1]["id"] if len(rows) == query.limit else None})
+
+
+@endpoint(bp, "/exceptions/kinds", roles=SUPERVISORS, tags=("exceptions",))
+def exception_kinds():
+    """Every kind of exception the workflows raise, and the actions each can be resolved with."""
+    from edge.workflows import exceptions as queue
+    return jsonify({"items": [
+        {"kind": k.name, "title": k.title,
+         "actions": [{"name": a.name, "summary": a.summary, "params": list(a.params)} for a in queue.actions_for(k.name)]}
+        for k in sorted(queue.KINDS.values(), key=lambda k: k.name)]})
+
+
+@endpoint(bp, "/exceptions/<int:exc_id>", roles=SUPERVISORS, tags=("exceptions",))
+def get_exception(exc_id: int):
+    """One exception as the queue shows it."""
+    from edge.workflows import exceptions as queue
+    if exc_id > SQLITE_MAX_INT:
+        raise NotFound(f"no exception {exc_id}")
+    return jsonify(queue.get(read(), exc_id))
 
 
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     resolution: str = Field(min_length=1, max_length=500, description="What the supervisor did and why")
+    action: str = Field("close", min_length=1, max_length=32,
+                        description="One of the exception's actions (GET shows them); close changes nothing else")
+    params: dict = Field(default_factory=dict, description="What the action needs, e.g. {expiry: '2027-01-31'}")
 
 
 @endpoint(bp, "/exceptions/<int:exc_id>/resolve", method="POST", body=ResolveIn, roles=SUPERVISORS,
           tags=("exceptions",))
 def resolve_exception(exc_id: int, body: ResolveIn):
-    """Close an exception with a recorded resolution."""
+    """Resolve an exception with one of its actions; the action, who and why are recorded."""
+    from edge import realtime
+    from edge.workflows import exceptions as queue
     user = g.user
     if exc_id > SQLITE_MAX_INT:
         raise NotFound(f"no exception {exc_id}")
+    posts: list = []
 
     def job(conn):
-        row = conn.execute("SELECT status FROM exception WHERE id = ?", (exc_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"no exception {exc_id}")
-        if row["status"] == "resolved":
-            from edge.api.errors import ApiProblem
-            raise ApiProblem.from_dict(problem(409, f"exception {exc_id} is already resolved"))
-        conn.execute("UPDATE exception SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution = ? "
-                     "WHERE id = ?", (utcnow(), user["id"], body.resolution, exc_id))
-        return dict(conn.execute("SELECT * FROM exception WHERE id = ?", (exc_id,)).fetchone())
+        row, posted = queue.resolve(conn, exc_id, user=user, action_name=body.action, resolution=body.resolution,
+                                    params=body.params)
+        posts.extend(posted)
+        return row
 
-    return write(job)
+    response = write(job)
+    realtime.publish(posts)
+    return response
 
 
 @endpoint(bp, "/count-requests", roles=SUPERVISORS | {"counter"}, tags=("exceptions",))

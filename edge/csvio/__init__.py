@@ -24,6 +24,12 @@ from edge.csvio.report import ImportFailed, Report, RowError
 __all__ = ["EXPORT_KINDS", "IMPORT_KINDS", "ImportFailed", "OpeningStockIn", "Report", "RowError",
            "UnknownKind", "export_chunks", "export_file", "import_bytes", "import_file", "opening_id"]
 
+from edge.csvio import purchase_orders as _purchase_orders  # noqa: E402
+
+KINDS[_purchase_orders.KIND.name] = _purchase_orders.KIND
+from edge.csvio import sales_orders as _sales_orders  # noqa: E402
+
+KINDS[_sales_orders.KIND.name] = _sales_orders.KIND
 IMPORT_KINDS = tuple(KINDS)
 # Below this a file is done before a bar would be worth drawing.
 PROGRESS_MIN_LINES = 5_000
@@ -58,7 +64,7 @@ def import_bytes(data: bytes, kind: str, *, name: str, run: Callable[[Callable],
     report = Report(kind, name, rows=count)
     with _bar(show, len(good), "writing", " rows") as advance:
         batch = Batch(spec, name, data, good, errors, report, user_id=user_id, progress=advance)
-        run(job_for(batch))
+        run(spec.load(batch) if spec.load else job_for(batch))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -42,6 +42,8 @@ class Kind:
     model: type[BaseModel]
     key: Callable[[BaseModel], tuple]
     label: Callable[[BaseModel], tuple[str, str]]   # (column, how a person names the key)
+    # Documents (purchase orders ...) bring their own writer job: load(batch) -> job(conn).
+    load: Optional[Callable] = None
 
     @property
     def columns(self) -> list[str]:

@@ -65,6 +65,9 @@ class PostResult:
     duplicates: int = 0
     exceptions: list[dict] = field(default_factory=list)
     changes: list[StockChange] = field(default_factory=list)
+    # Task-level live events a workflow wants sent once this commits:
+    # (event, payload, rooms), e.g. ("putaway.task", {...}, ["role:receiver"]).
+    notices: list[tuple[str, dict, list[str]]] = field(default_factory=list)
 
 
 def post_movements(conn: sqlite3.Connection, movements: list[Movement], *, replay: bool = False,
@@ -250,15 +253,29 @@ def _check_lot(conn, mv: Movement, item, now: str, problems: list) -> None:
         conn.execute("UPDATE lot SET expiry = ? WHERE sku = ? AND lot = ?", (mv.expiry, mv.sku, mv.lot))
 
 
+# Corrections of the record may take reserved stock: a count or an adjustment
+# says the goods are not there, whatever orders hoped for. Any other movement
+# takes only free stock; the pick of a reservation releases it first, in the
+# same transaction (edge.ledger.reserve), so it may take what it reserved.
+RESERVATION_BLIND = frozenset({"adjust", "count"})
+
+
 def _check_available(conn, mv: Movement, problems: list) -> None:
-    row = conn.execute("SELECT qty FROM stock WHERE bin = ? AND sku = ? AND lot = ?",
+    row = conn.execute("SELECT qty, reserved FROM stock WHERE bin = ? AND sku = ? AND lot = ?",
                        (mv.from_bin, mv.sku, mv.lot)).fetchone()
     have = row["qty"] if row else 0.0
+    lot = f" lot {mv.lot}" if mv.lot else ""
     if have + 10 ** -QTY_DECIMALS < mv.qty:
-        lot = f" lot {mv.lot}" if mv.lot else ""
         problems.append(("negative_stock", InsufficientStock(
             f"bin {mv.from_bin} holds {have:g} of {mv.sku}{lot}; cannot take {mv.qty:g}",
             field="qty", available=have)))
+        return
+    reserved = row["reserved"] if row is not None and mv.kind not in RESERVATION_BLIND else 0.0
+    if reserved and have - reserved + 10 ** -QTY_DECIMALS < mv.qty:
+        problems.append(("reserved_stock_taken", InsufficientStock(
+            f"bin {mv.from_bin} holds {have:g} of {mv.sku}{lot} but {reserved:g} are reserved for orders; "
+            f"cannot take {mv.qty:g} ({max(0.0, have - reserved):g} free)",
+            field="qty", available=max(0.0, have - reserved))))
 
 
 def _apply_stock(conn, bin_code: str, sku: str, lot: str, delta: float) -> StockChange:

@@ -71,3 +71,30 @@ def rebuild(conn: sqlite3.Connection) -> int:
         ON CONFLICT (sku, serial) DO UPDATE SET bin = excluded.bin, lot = excluded.lot
     """)
     return len(diffs)
+
+
+# What the open allocations of the picking workflow hold (edge/workflows/allocation.py).
+OPEN_RESERVATIONS = """
+    SELECT bin, sku, lot, round(sum(qty - picked_qty), 6) AS reserved FROM allocation
+    WHERE status = 'open' GROUP BY bin, sku, lot
+"""
+
+
+def reservations_wanted(conn: sqlite3.Connection) -> dict[tuple[str, str, str], float]:
+    """(bin, sku, lot) -> what the open allocations reserve there."""
+    return {(r["bin"], r["sku"], r["lot"]): r["reserved"] for r in conn.execute(OPEN_RESERVATIONS)}
+
+
+def reservation_differences(conn: sqlite3.Connection) -> list[str]:
+    """Every (bin, sku, lot) whose stock.reserved is not the sum of its open allocations."""
+    wanted = reservations_wanted(conn)
+    have = {(r["bin"], r["sku"], r["lot"]): r["reserved"]
+            for r in conn.execute("SELECT bin, sku, lot, reserved FROM stock WHERE reserved <> 0")}
+    out = []
+    for key in sorted(set(wanted) | set(have)):
+        if abs(have.get(key, 0.0) - wanted.get(key, 0.0)) > 1e-6:
+            bin_code, sku, lot = key
+            shown = f" lot {lot}" if lot else ""
+            out.append(f"reserved in bin {bin_code} sku {sku}{shown}: open allocations {wanted.get(key, 0.0):g}, "
+                       f"projection {have.get(key, 0.0):g}")
+    return out

@@ -1,0 +1,98 @@
+"""Socket.IO events between gunicorn workers, through the writer process.
+
+A handheld's websocket lives in one worker, and the scan that should reach it
+may be committed through another. python-socketio solves this with a pub/sub
+"client manager" (usually Redis): every worker publishes what it emits and
+delivers what the others publish to its own connections. This manager uses
+the writer process (edge/writer_process.py) as that pub/sub hub, so several
+workers need no Redis on the edge box. A Redis URL in
+FLOORSCAN_SOCKETIO_MESSAGE_QUEUE still takes precedence.
+
+Events are best-effort, as everywhere in floorscan's live updates: one lost
+while the writer process restarts costs a refresh, because the REST API is
+the source of truth.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+import socket
+import threading
+import time
+
+import socketio
+
+from edge.writer_process import _frame, _recv_exactly, _HEADER
+
+log = logging.getLogger(__name__)
+
+
+def _connect(address: str) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class WriterRelayManager(socketio.PubSubManager):
+    name = "floorscan-writer-relay"
+
+    def __init__(self, address: str, channel: str = "socketio"):
+        super().__init__(channel=channel)
+        self.address = address
+        self._lock = threading.Lock()
+        self._out: socket.socket | None = None
+
+    def _publish(self, data):
+        frame = _frame(("publish", data))
+        with self._lock:
+            for _ in range(2):  # once more on a fresh connection after a writer restart
+                try:
+                    if self._out is None:
+                        self._out = _connect(self.address)
+                    self._out.sendall(frame)
+                    return
+                except OSError:
+                    if self._out is not None:
+                        self._out.close()
+                    self._out = None
+        log.warning("live event not relayed to the other workers: the writer process does not answer")
+
+    def _listen(self):
+        pause = 0.1
+        while True:
+            try:
+                sock = _connect(self.address)
+                try:
+                    sock.sendall(_frame(("subscribe",)))
+                    pause = 0.1
+                    while True:
+                        (size,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
+                        kind, data = pickle.loads(_recv_exactly(sock, size))
+                        if kind == "event":
+                            yield data
+                finally:
+                    sock.close()
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                log.warning("live-event relay lost (%s); reconnecting in %.1f s", exc, pause)
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+
+def install(socketio_ext, address: str) -> None:
+    """Make this worker's Socket.IO server relay through the writer process.
+
+    Called once per worker right after the app is built, before any client
+    connects. Only the websocket transport is offered: a long-polling
+    session's requests could land on any worker, and only the one that
+    opened it knows it.
+    """
+    server = socketio_ext.server
+    manager = WriterRelayManager(address)
+    server.manager = manager
+    manager.set_server(server)
+    server.manager_initialized = False
+    server.eio.transports = ["websocket"]
