@@ -6,6 +6,11 @@ import sqlite3
 from edge.auth import hash_badge, site_salt
 
 
+# (document type a scan answers with, its table), in the order they are asked.
+DOCUMENT_TABLES = (("purchase_order", "purchase_order"), ("asn", "asn"), ("sales_order", "sales_order"),
+                   ("transfer", "transfer"), ("return", "return_order"))
+
+
 class SqliteCatalog:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -35,9 +40,11 @@ class SqliteCatalog:
         return dict(row) if row else None
 
     def document(self, code: str) -> dict | None:
-        for kind, table in (("purchase_order", "purchase_order"), ("asn", "asn")):
+        """A document by its number as printed on the paperwork. Receiving documents
+        come first: their numbers are kept unique against bins, barcodes and each other."""
+        for kind, table in DOCUMENT_TABLES:
             row = self.conn.execute(f"SELECT id, status FROM {table} WHERE id = ?", (code,)).fetchone()
             if row is not None:
                 return {"type": kind, "id": row["id"], "status": row["status"]}
-        # Purchase orders, sales orders and transfers arrive with the workflow issue.
         return None
+

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 DEFAULT_DB = os.environ.get("FLOORSCAN_DATABASE", "floorscan.db")
+# edge.csvio.IMPORT_KINDS, spelled out so `floorscan --help` does not load the
+# importers; tests/test_import.py keeps the two equal.
+IMPORT_KINDS = ("items", "bins", "barcodes", "stock", "purchase_orders", "sales_orders")
 
 
 def _db_arg(p, default=DEFAULT_DB):
@@ -35,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="build a demo warehouse and serve it",
                        description="Build a believable demo warehouse (3 zones, ~2,000 bins, ~5,000 items, "
-                                   "opening stock, one user per role) and serve it.")
+                                   "opening stock, open orders, counts, returns and transfers for every floor "
+                                   "workflow, one user per role) and serve it.")
     _db_arg(p, default="demo.db")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8000)
@@ -59,11 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_users_list)
 
     p = sub.add_parser("import", help="import a CSV file (all or nothing)",
-                       description="Import items, bins, barcodes, opening stock or sales orders from CSV. The "
-                                   "whole file is checked first; any bad row is reported with its line number "
-                                   "and nothing is written. `stock` posts opening-count movements through the "
-                                   "ledger.")
-    p.add_argument("kind", choices=["items", "bins", "barcodes", "stock", "sales_orders", "purchase_orders"])
+                       description=f"Import a CSV file of one kind: {', '.join(IMPORT_KINDS)}. The whole file is "
+                                   "checked first; any bad row is reported with its line number and nothing is "
+                                   "written. `stock` posts opening-count movements through the ledger; "
+                                   "purchase_orders and sales_orders replace a document only while nothing was "
+                                   "received or allocated against it. Columns: docs/import-export.md.")
+    p.add_argument("kind", choices=IMPORT_KINDS)
     p.add_argument("file", help="CSV file with a header row ('-' for standard input)")
     _db_arg(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -71,9 +71,13 @@ def on_zone_leave(data):
 
 
 def close_token(token: str) -> None:
-    """Disconnect every live connection (in this process) that signed in with this token."""
+    """Disconnect every live connection that signed in with this token."""
     room = f"token:{hash_token(token)}"
-    for sid, _ in list(socketio.server.manager.get_participants("/", room)):
+    manager = socketio.server.manager
+    if hasattr(manager, "disconnect_room"):  # several workers: edge/relay.py tells them all
+        manager.disconnect_room(room, namespace="/")
+        return
+    for sid, _ in list(manager.get_participants("/", room)):
         socketio.server.disconnect(sid, namespace="/")
 
 

@@ -46,6 +46,20 @@ class WriterRelayManager(socketio.PubSubManager):
         self._lock = threading.Lock()
         self._out: socket.socket | None = None
 
+    def disconnect_room(self, room: str, namespace: str = "/") -> None:
+        """Disconnect every connection in ``room``, in every worker (signing out)."""
+        message = {"method": "close_room", "room": room, "namespace": namespace, "disconnect": True,
+                   "host_id": self.host_id}
+        self._handle_close_room(message)
+        self._publish(message)
+
+    def _handle_close_room(self, message):
+        if message.get("disconnect"):
+            namespace = message.get("namespace") or "/"
+            for sid, _ in list(self.get_participants(namespace, message.get("room"))):
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+        super()._handle_close_room(message)
+
     def _publish(self, data):
         frame = _frame(("publish", data))
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -18,12 +19,26 @@ import threading
 import time
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 log = logging.getLogger("edge.serve")
 
+# How long a thread waits for the next request on the connection it just answered.
+LINGER_S = 0.05
+# Threads a worker keeps free for new connections instead of lingering.
+POOL_RESERVE = 4
+
 
 def default_workers() -> int:
-    return int(os.environ.get("FLOORSCAN_WORKERS", "1"))
+    """FLOORSCAN_WORKERS, else 2 on a machine with two or more cores.
+
+    One CPython process runs Python on one core at a time; a second worker
+    (with the writer process) uses the second core of a small edge box.
+    """
+    configured = os.environ.get("FLOORSCAN_WORKERS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def writer_process_wanted(workers: int) -> bool:
@@ -89,6 +104,50 @@ class WriterSupervisor:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+class EdgeThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker, but the thread that answered on a kept-alive
+    connection waits a moment for that connection's next request itself.
+
+    gthread hands every kept-alive connection back to the worker's main thread
+    after each answer; the main thread polls it and hands the next request to
+    a pool thread again. Those two hand-offs (thread wake-ups, GIL hand-overs)
+    cost about a third of a request's time in gunicorn under load. A handheld
+    that is busy sends its next scan within milliseconds, so the thread that
+    has its connection waits up to LINGER_S for it, unless the pool is nearly
+    full (websockets hold threads for as long as they are open). Whatever
+    gunicorn version does not return True from handle() for a kept-alive
+    connection simply gets plain gthread behaviour.
+    """
+
+    def init_process(self):
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        super().init_process()
+
+    def handle(self, conn):
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            result = super().handle(conn)
+            while result is True and self.alive and self._next_request_soon(conn):
+                result = super().handle(conn)
+            return result
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    def _next_request_soon(self, conn) -> bool:
+        try:
+            if conn.parser.unreader.buf.getvalue():
+                return True  # pipelined: already here
+        except AttributeError:
+            return False
+        if self._busy > self.cfg.threads - POOL_RESERVE:
+            return False
+        readable, _, _ = select.select([conn.sock], [], [], LINGER_S)
+        return bool(readable)
+
+
 class EdgeServer(BaseApplication):
     def __init__(self, db_path: str, options: dict, writer_process: bool = False):
         self.db_path = db_path
@@ -140,7 +199,7 @@ def options(host: str, port: int, threads: int = 64, workers: int | None = None)
     return {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
-        "worker_class": os.environ.get("FLOORSCAN_WORKER_CLASS", "gthread"),
+        "worker_class": os.environ.get("FLOORSCAN_WORKER_CLASS", "edge.serve.EdgeThreadWorker"),
         "threads": threads,
         # Socket.IO long-polling and websockets hold a thread; no request timeout kill.
         "timeout": 0,
@@ -157,36 +216,3 @@ def options(host: str, port: int, threads: int = 64, workers: int | None = None)
 def serve(db_path: str, host: str = "0.0.0.0", port: int = 8000, threads: int = 64) -> None:
     opts = options(host, port, threads)
     EdgeServer(os.path.abspath(db_path), opts, writer_process=writer_process_wanted(opts["workers"])).run()
-
-
-# -- experimental: keep-alive connections served by the thread that has them ----------
-
-from gunicorn.workers.gthread import ThreadWorker  # noqa: E402
-import select as _select  # noqa: E402
-
-LINGER_S = float(os.environ.get("FLOORSCAN_LINGER", "0.05"))
-
-
-class LingeringThreadWorker(ThreadWorker):
-    def init_process(self):
-        self._busy = 0
-        self._busy_lock = threading.Lock()
-        super().init_process()
-
-    def handle(self, conn):
-        with self._busy_lock:
-            self._busy += 1
-        try:
-            result = super().handle(conn)
-            while result is True and self.alive and LINGER_S > 0:
-                if not conn.parser.unreader.buf.getvalue():
-                    if self._busy >= self.cfg.threads - 2:
-                        break
-                    readable, _, _ = _select.select([conn.sock], [], [], LINGER_S)
-                    if not readable:
-                        break
-                result = super().handle(conn)
-            return result
-        finally:
-            with self._busy_lock:
-                self._busy -= 1

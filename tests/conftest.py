@@ -16,6 +16,7 @@ import requests
 from edge.app import create_app
 from edge.db import connect, init_db
 from edge.ledger import differences, serial_differences
+from edge.ledger.verify import reservation_differences
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -108,11 +109,13 @@ def post_commands(client, headers, *commands):
 
 
 def assert_verified(db_path: str) -> None:
-    """The projection equals the ledger's sum: what `floorscan verify` checks."""
+    """The projection equals the ledger's sum and reservations equal the open
+    allocations: what `floorscan verify` checks."""
     conn = connect(db_path, readonly=True)
     try:
         assert differences(conn) == []
         assert serial_differences(conn) == []
+        assert reservation_differences(conn) == []
     finally:
         conn.close()
 

@@ -171,3 +171,31 @@ def test_body_over_the_size_limit_is_413_problem(app, client, auth_for):
                     headers=headers)
     assert (r.status_code, r.mimetype) == (413, "application/problem+json")
     assert r.get_json()["detail"] == "the request body is too large"
+
+
+# -- docs/api.md ---------------------------------------------------------------------------------
+
+def _api_md_command_rows() -> dict[str, set[str]]:
+    from conftest import PINS, ROOT
+    text = (ROOT / "docs" / "api.md").read_text()
+    section = text.split("### Command types", 1)[1].split("\n#", 1)[0]
+    rows = {}
+    for name, roles in re.findall(r"^\| `([a-z.]+)` \| ([^|]+) \|", section, re.MULTILINE):
+        rows[name] = set(PINS) if roles.strip() == "everyone" else {r.strip() for r in roles.split(",")}
+    return rows
+
+
+def test_every_command_type_is_in_api_md_with_its_roles():
+    import edge.workflows  # noqa: F401  (registers every workflow's command types)
+    documented = _api_md_command_rows()
+    registered = {name: set(ctype.roles) for name, ctype in COMMAND_TYPES.items()}
+    assert sorted(set(registered) - set(documented)) == [], "command types missing from docs/api.md"
+    assert sorted(set(documented) - set(registered)) == [], "docs/api.md lists command types that do not exist"
+    for name, roles in registered.items():
+        assert documented[name] == roles, f"docs/api.md gives {name} other roles than the code"
+
+
+def test_api_md_leads_to_the_workflows():
+    from conftest import ROOT
+    text = (ROOT / "docs" / "api.md").read_text()
+    assert "(workflows.md)" in text and "(workflows/exceptions.md)" in text

@@ -344,6 +344,15 @@ def test_the_docs_example_holds_for_seed_42(conn):
         == [("B-01-01-2", 53)]
 
 
+def test_the_documents_docs_demo_md_names_are_built_and_scan(conn):
+    import re
+    from edge.catalog import SqliteCatalog
+    named = re.findall(r"`((?:PO|ASN|SO|RET-DEMO|WH\d)-[0-9A-Z-]+)`", (ROOT / "docs" / "demo.md").read_text())
+    assert len(named) >= 10
+    for code in named:
+        assert SqliteCatalog(conn).document(code) is not None, code
+
+
 def test_docs_explain_the_demo():
     text = (ROOT / "docs" / "demo.md").read_text()
     for pin in PINS.values():

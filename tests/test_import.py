@@ -450,3 +450,12 @@ def test_a_progress_bar_on_a_terminal_and_none_in_a_pipe(db_path, tmp_path):
     assert proc.wait(60) == 0
     assert b"checking:" in seen and b"writing:" in seen
     assert f"imported {csvio.PROGRESS_MIN_LINES:,} items (0 new, {csvio.PROGRESS_MIN_LINES:,} updated)".encode() in seen
+
+
+def test_the_command_line_offers_and_describes_every_importable_kind():
+    from edge import cli
+    assert cli.IMPORT_KINDS == csvio.IMPORT_KINDS
+    out = floorscan("import", "--help")
+    assert out.returncode == 0
+    described = " ".join(out.stdout.split())  # argparse wraps the description
+    assert f"Import a CSV file of one kind: {', '.join(csvio.IMPORT_KINDS)}." in described

@@ -310,6 +310,27 @@ def test_cancelling_a_recount_sends_the_first_count_to_the_supervisor(client, si
     assert qty(client, site["sup"], "A-01", "WIDGET") == 10
 
 
+def test_a_recount_is_announced_to_counters_without_the_figures(app, client, site, auth_for):
+    from test_realtime import connect, named, received
+    listeners = {"counter": connect(app, site["counter"]), "other": connect(app, site["other"]),
+                 "supervisor": connect(app, site["sup"]), "picker": connect(app, auth_for("picker"))}
+    task = new_task(client, site["sup"], ["A-01"])
+    for sio in listeners.values():
+        sio.get_received()
+    applied(client, site["counter"], count(task["id"], "A-01", [{"sku": "WIDGET", "qty": 7}]))
+    [recount] = [t for t in task_list(client, site["other"]) if t["recount_of"] == task["id"]]
+    [event] = named(received(listeners["other"], until={"count.requested"}), "count.requested")
+    # The task, its bin and who may not do it; no counted or expected figure (counts are blind).
+    assert event == {"tasks": [{**recount, "bin": "A-01"}]}
+    assert event["tasks"][0]["excluded_user"] == user_id(client, site["counter"])
+    # The first counter's handheld hears it too, and knows from excluded_user to leave it alone.
+    assert named(received(listeners["counter"], until={"count.requested"}), "count.requested") == [event]
+    assert named(received(listeners["picker"]), "count.requested") == []
+    assert named(received(listeners["supervisor"]), "count.requested") == []
+    for sio in listeners.values():
+        sio.disconnect()
+
+
 # -- supervisor approval ---------------------------------------------------------------------------
 
 @pytest.fixture
@@ -335,6 +356,30 @@ def test_a_costly_variance_waits_for_approval_then_posts(client, costly):
     assert r.status_code == 200
     assert qty(client, site["sup"], "A-03", "LAPTOP-BAG") == 98
     assert review(client, site["sup"], task["id"])["status"] == "done"
+
+
+def test_a_line_awaiting_approval_is_announced_to_supervisors_with_its_figures(app, client, costly, auth_for):
+    from test_realtime import connect, named, received
+    site = costly
+    listeners = {"supervisor": connect(app, site["sup"]), "admin": connect(app, auth_for("admin")),
+                 "counter": connect(app, site["counter"]), "picker": connect(app, auth_for("picker"))}
+    task = new_task(client, site["sup"], ["A-03"])
+    for sio in listeners.values():
+        sio.get_received()
+    applied(client, site["counter"], count(task["id"], "A-03", [{"sku": "LAPTOP-BAG", "qty": 98}]))
+    [line] = review(client, site["sup"], task["id"])["lines"]
+    expected = {"lines": [{"id": line["id"], "task_id": task["id"], "bin": "A-03", "sku": "LAPTOP-BAG", "lot": None,
+                           "counted": 98, "expected": 100, "variance": -2, "value": 600,
+                           "counted_by": user_id(client, site["counter"]), "counted_at": line["counted_at"],
+                           "exception_id": line["exception_id"],
+                           "reason": "its value 600.00 is above the approval limit 500.00"}]}
+    for role in ("supervisor", "admin"):
+        assert named(received(listeners[role], until={"count.approval"}), "count.approval") == [expected], role
+    # Nobody else hears the figures: the counter's own answer stays blind.
+    for role in ("counter", "picker"):
+        assert named(received(listeners[role]), "count.approval") == [], role
+    for sio in listeners.values():
+        sio.disconnect()
 
 
 def test_a_costly_variance_can_be_approved_from_the_exceptions_queue(client, costly):
@@ -495,6 +540,24 @@ def test_a_cancelled_task_cannot_be_counted(client, site):
         409, f"count task {task['id']} is cancelled; nothing more can be counted in it")
     r = client.post(f"/api/v1/count-tasks/{task['id']}/cancel", json={"reason": "again"}, headers=site["sup"])
     assert r.status_code == 409
+
+
+def test_the_task_list_pages_most_urgent_first_without_skipping(client, site):
+    # A zone count (priority 4) made before two bin counts (priority 3): urgency is not id order.
+    zone = new_task(client, site["sup"], kind="zone", zone="A")
+    bins = [new_task(client, site["sup"], [b])["id"] for b in ("A-02", "A-03")]
+    everything = task_list(client, site["counter"])
+    assert [t["id"] for t in everything][:3] == [*bins, zone["id"]]
+    pages, after = [], 0
+    while after is not None:
+        r = client.get("/api/v1/count-tasks", query_string={"limit": 1, "after_id": after}, headers=site["counter"])
+        assert r.status_code == 200, r.get_json()
+        pages += [t["id"] for t in r.get_json()["items"]]
+        after = r.get_json()["next_after_id"]
+    assert pages == [t["id"] for t in everything]
+    r = client.get("/api/v1/count-tasks", query_string={"after_id": 999}, headers=site["counter"])
+    assert (r.status_code, r.get_json()["detail"]) == (
+        422, "no count task 999 to continue after; list again without after_id")
 
 
 # -- refusals -----------------------------------------------------------------------------------

@@ -178,3 +178,65 @@ def test_who_may_put_away(client, auth_for, site):
     results = post_commands(client, rec, command("putaway.confirm", {"task_id": task["id"], "to_bin": "A-02"}),
                             command("putaway.confirm", {"task_id": task["id"], "to_bin": "A-01"}))
     assert [r["status"] for r in results] == ["rejected", "applied"]
+
+
+def test_the_task_list_pages_in_walk_order_without_skipping(client, auth_for, site):
+    rec = auth_for("receiver")
+    # Tasks created in an order the walk does not follow: the cold store first, more bolts than
+    # zone B holds, and a second receipt for which no bin has room left (no suggestion: last).
+    receive(client, rec, {"sku": "MILK", "qty": 5, "lot": "L1", "expiry": "2027-01-01"},
+            {"sku": "BOLT", "qty": 150}, {"sku": "NUT", "qty": 10})
+    receive(client, rec, {"sku": "NUT", "qty": 10}, {"sku": "MILK", "qty": 5, "lot": "L2", "expiry": "2027-01-01"},
+            dock="DOCK-2")
+    everything = client.get("/api/v1/putaway/tasks", headers=rec).get_json()
+    assert everything["next_after_id"] is None
+    assert [(t["suggested_bin"], t["sku"]) for t in everything["items"]] == [
+        ("A-01", "BOLT"), ("A-02", "NUT"), ("B-01", "BOLT"), ("B-02", "BOLT"), ("C-01", "MILK"), (None, "NUT"),
+        (None, "MILK")]
+
+    pages, after = [], 0
+    while after is not None:
+        page = client.get("/api/v1/putaway/tasks", query_string={"limit": 3, "after_id": after}, headers=rec)
+        assert page.status_code == 200, page.get_json()
+        pages.append([t["id"] for t in page.get_json()["items"]])
+        after = page.get_json()["next_after_id"]
+    # Every page continues the walk where the last one stopped: nothing skipped, nothing twice.
+    assert sum(pages, []) == [t["id"] for t in everything["items"]]
+    assert [len(p) for p in pages] == [3, 3, 1]
+
+
+def test_a_task_list_page_after_an_unknown_task_is_refused(client, auth_for, site):
+    r = client.get("/api/v1/putaway/tasks", query_string={"after_id": 999}, headers=auth_for("receiver"))
+    assert r.status_code == 422
+    assert r.get_json()["detail"] == "no putaway task 999 to continue after; list again without after_id"
+
+
+def test_new_tasks_are_announced_to_whoever_may_put_away(app, client, auth_for, site):
+    from test_realtime import connect, named, received
+    rec = auth_for("receiver")
+    listeners = {role: connect(app, auth_for(role)) for role in ("receiver", "picker", "supervisor", "counter")}
+    rid = open_receipt(client, rec)
+    applied(send(client, rec, "receipt.line", {"receipt_id": rid, "sku": "NUT", "qty": 20}))
+    for sio in listeners.values():
+        sio.get_received()
+    applied(send(client, rec, "receipt.close", {"receipt_id": rid}))
+    [task] = client.get("/api/v1/putaway/tasks", query_string={"receipt_id": rid}, headers=rec).get_json()["items"]
+    for role in ("receiver", "picker", "supervisor"):
+        events = received(listeners[role], until={"putaway.tasks"})
+        assert named(events, "putaway.tasks") == [{"receipt_id": rid, "task_ids": [task["id"]]}], role
+    # Counters do not put away, so they are not told.
+    assert named(received(listeners["counter"]), "putaway.tasks") == []
+
+    # Goods a device recorded on the receipt offline, after it was closed, get a task of their own: announced too.
+    applied(send(client, rec, "receipt.line", {"receipt_id": rid, "sku": "BOLT", "qty": 5}, replay=True))
+    [late] = [t for t in client.get("/api/v1/putaway/tasks", query_string={"receipt_id": rid}, headers=rec)
+              .get_json()["items"] if t["sku"] == "BOLT"]
+    events = received(listeners["picker"], until={"putaway.tasks"})
+    assert named(events, "putaway.tasks") == [{"receipt_id": rid, "task_ids": [late["id"]]}]
+    # Nothing left on the dock to task: no event at all.
+    rid2 = open_receipt(client, rec, dock="DOCK-2")
+    listeners["picker"].get_received()
+    applied(send(client, rec, "receipt.close", {"receipt_id": rid2}))
+    assert named(received(listeners["picker"]), "putaway.tasks") == []
+    for sio in listeners.values():
+        sio.disconnect()

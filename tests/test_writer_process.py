@@ -5,6 +5,7 @@ starts it, and killed with SIGKILL where the test is about losing it.
 """
 from __future__ import annotations
 
+import os
 import random
 import re
 import signal
@@ -131,6 +132,25 @@ def test_the_writer_process_relays_live_events(writer_process):
 
 # -- through `floorscan serve` with two workers ----------------------------------------
 
+def worker_of(master_pid: int, sio) -> int:
+    """The pid of the gunicorn worker holding the server end of a Socket.IO client's connection."""
+    local_port = sio.eio.ws.sock.getsockname()[1]
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == local_port:  # the peer's port is the client's
+                inodes.add(fields[9])
+    for child in open(f"/proc/{master_pid}/task/{master_pid}/children").read().split():
+        for fd in os.listdir(f"/proc/{child}/fd"):
+            try:
+                if os.readlink(f"/proc/{child}/fd/{fd}").strip("socket:[]") in inodes:
+                    return int(child)
+            except OSError:
+                continue
+    raise AssertionError(f"no worker holds the connection from port {local_port}")
+
+
 def test_two_workers_apply_every_command_once_and_share_live_events(db_path):
     import socketio
     seed(db_path, bins=("A", "B", "C"), opening=500)
@@ -140,13 +160,25 @@ def test_two_workers_apply_every_command_once_and_share_live_events(db_path):
                               timeout=30).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         seen, lock = [], threading.Lock()
-        listeners = []
-        for _ in range(4):  # on whichever workers they land
+
+        def listen():
             sio = socketio.Client(reconnection=False)
             sio.on("movement.recorded", lambda data: (lock.acquire(), seen.extend(
                 m["command_id"] for m in data["movements"]), lock.release()))
             sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
-            listeners.append(sio)
+            return sio
+        # Which worker accepts a connection is up to the kernel: connect until both have some.
+        listeners, workers = [], set()
+        while len(workers) < 2 and len(listeners) < 40:
+            batch = [None] * 4
+            threads = [threading.Thread(target=lambda i=i: batch.__setitem__(i, listen())) for i in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            listeners += batch
+            workers = {worker_of(server.proc.pid, sio) for sio in listeners}
+        assert len(workers) == 2, "every live connection landed on the same worker"
         # Long-polling could land on the other worker: it is not offered.
         with pytest.raises(socketio.exceptions.ConnectionError):
             socketio.Client(reconnection=False).connect(server.url, auth={"token": token},
@@ -168,12 +200,16 @@ def test_two_workers_apply_every_command_once_and_share_live_events(db_path):
             t.join(60)
         assert results == ["applied"] * len(sent)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and len(seen) < 4 * len(sent):
+        while time.monotonic() < deadline and len(seen) < len(listeners) * len(sent):
             time.sleep(0.1)
-        for sio in listeners:
-            sio.disconnect()
         # Every supervisor got every movement, whichever worker committed it.
-        assert sorted(seen) == sorted(c["id"] for c in sent for _ in range(4))
+        assert sorted(seen) == sorted(c["id"] for c in sent for _ in listeners)
+        # Signing out closes the token's live connections in every worker.
+        assert requests.delete(server.url + "/api/v1/session", headers=headers, timeout=30).status_code == 204
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(sio.connected for sio in listeners):
+            time.sleep(0.1)
+        assert not any(sio.connected for sio in listeners)
     finally:
         server.stop()
     assert stock_of(db_path) == {"A": 440, "B": 30, "C": 30}

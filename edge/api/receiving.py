@@ -148,7 +148,8 @@ class TaskQuery(Query):
     receipt_id: Optional[str] = None
     done_by: Optional[int] = Field(None, ge=0, le=SQLITE_MAX_INT, description="user id of the driver")
     sku: Optional[str] = None
-    after_id: int = Field(0, ge=0, le=SQLITE_MAX_INT)
+    after_id: int = Field(0, ge=0, le=SQLITE_MAX_INT,
+                          description="paging cursor: next_after_id of the previous page (the last task on it)")
     limit: int = Field(100, ge=1, le=1000)
 
 
@@ -158,8 +159,7 @@ def list_putaway_tasks(query: TaskQuery):
     reason and the barcodes that identify the goods."""
     rows = putaway.list_tasks(read(), status=query.status, zone=query.zone, receipt_id=query.receipt_id,
                               done_by=query.done_by, sku=query.sku, after_id=query.after_id, limit=query.limit)
-    return jsonify({"items": rows, "next_after_id": max(r["id"] for r in rows) if len(rows) == query.limit
-                    else None})
+    return jsonify({"items": rows, "next_after_id": rows[-1]["id"] if len(rows) == query.limit else None})
 
 
 @endpoint(bp, "/putaway/tasks/<int:task_id>", roles=PUTAWAY, tags=("putaway",))

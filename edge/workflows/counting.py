@@ -126,7 +126,10 @@ def count_bin(conn, ctx, p: CountPayload):
     if run.recount_skus:
         skus = run.recount_skus
         sku = entry["sku"] or (next(iter(skus)) if len(skus) == 1 else None)
-        tasks.recount_task(conn, task, ctx.user_id, p.bin, sku, now)
+        recount = tasks.recount_task(conn, task, ctx.user_id, p.bin, sku, now)
+        # Counters hear of it at once; the payload is the task's summary, which names no quantity.
+        run.result.notices.append(("count.requested", {"tasks": [
+            {**tasks.summary(conn, tasks.get_task(conn, recount)), "bin": p.bin}]}, ["role:counter"]))
     conn.execute("UPDATE count_task_bin SET status = 'counted', counted_by = ?, counted_at = ?, command_id = ? "
                  "WHERE task_id = ? AND bin = ?", (ctx.user_id, run.moment, ctx.command_id, task["id"], p.bin))
     tasks.close_requests(conn, task["id"], p.bin, "done")
@@ -310,10 +313,25 @@ def await_approval(conn, line, reason: str, now: str, result: PostResult) -> Non
     exc = record_exception(conn, "count_variance", line, detail, now)
     conn.execute("UPDATE count_line SET status = 'awaiting_approval', exception_id = ? WHERE id = ?",
                  (exc, line["id"]))
+    _announce_approval(result, line, reason, exc)
     result.exceptions.append({"id": exc, "kind": "count_variance", "bin": line["bin"], "sku": line["sku"],
                               "lot": line["lot"] or None, "detail": detail, "created_at": now,
                               "blind": f"the count of {line['sku']}{lot} in bin {line['bin']} waits for a "
                                        f"supervisor's approval (count line {line['id']})"})
+
+
+def _announce_approval(result: PostResult, line, reason: str, exception_id: int) -> None:
+    """Supervisors hear of the line with its figures (the counter's own answer stays
+    blind); the lines of one count go out as one event."""
+    entry = {"id": line["id"], "task_id": line["task_id"], "bin": line["bin"], "sku": line["sku"],
+             "lot": line["lot"] or None, "counted": line["counted_qty"], "expected": line["expected_qty"],
+             "variance": line["variance"], "value": line["variance_value"], "counted_by": line["counted_by"],
+             "counted_at": line["counted_at"], "exception_id": exception_id, "reason": reason}
+    for event, payload, _ in result.notices:
+        if event == "count.approval":
+            payload["lines"].append(entry)
+            return
+    result.notices.append(("count.approval", {"lines": [entry]}, ["supervisors"]))
 
 
 # Registered after the commands above: the rest of the workflow.

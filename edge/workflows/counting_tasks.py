@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from edge.ledger import UnknownBin
 from edge.masterdata import expected_barcodes
+from edge.workflows import paging
 from edge.workflows.counting_errors import (
     BadCountTask, CountTaskClosed, CountTaskNotFound, CountTaskTaken, RecountBySameCounter,
 )
@@ -259,7 +260,9 @@ def summary(conn, task) -> dict:
 
 def list_tasks(conn, *, user: dict, status: str, kind: str | None, zone: str | None, mine: bool,
                after_id: int, limit: int) -> list[dict]:
-    where, params = ["id > ?"], [after_id]
+    """Most urgent first; a page is the next ``limit`` tasks in that order after task ``after_id``."""
+    cursor, params = paging.after(conn, "priority, id", "count_task", "id", after_id, "count task")
+    where = [cursor]
     if status == "active":
         where.append("status IN ('open', 'in_progress')")
     elif status != "all":

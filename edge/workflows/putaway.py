@@ -14,14 +14,16 @@ from pydantic import Field
 
 from edge.commands.registry import register
 from edge.commands.stock_commands import movement_id
-from edge.ledger import Movement, UnknownBin, post_movements, utcnow
+from edge.ledger import Movement, PostResult, UnknownBin, post_movements, utcnow
 from edge.masterdata import expected_barcodes
 from edge.models import Strict
-from edge.workflows import exceptions
+from edge.workflows import exceptions, paging
 from edge.workflows.putaway_suggest import EPS, no_room_reason, suggest
 from edge.workflows.receiving_errors import NotAPutawayBin, ReasonRequired, TaskDone, TooMuch, UnknownTask
 
 PUTAWAY_ROLES = {"receiver", "picker", "supervisor", "admin"}
+# Socket.IO rooms of those roles: supervisors and admins share the "supervisors" room.
+TASK_ROOMS = sorted(f"role:{r}" for r in PUTAWAY_ROLES - {"supervisor", "admin"}) + ["supervisors"]
 # Where a driver may take goods from the dock: storage, or quarantine when
 # they find damage on the way.
 DESTINATION_KINDS = ("storage", "pick-face", "quarantine")
@@ -89,6 +91,12 @@ def create_tasks(conn, receipt, *, movement_ids: list[str] | None = None) -> lis
     return ids
 
 
+def announce(result: PostResult, receipt_id: str, task_ids: list[int]) -> None:
+    """Tell every handheld that may put away that tasks wait on the dock (sent after commit)."""
+    if task_ids:
+        result.notices.append(("putaway.tasks", {"receipt_id": receipt_id, "task_ids": task_ids}, TASK_ROOMS))
+
+
 # -- reading tasks ---------------------------------------------------------------------
 
 TASK_SELECT = """SELECT t.*, i.description, i.uom, l.expiry, b.zone AS suggested_zone,
@@ -114,12 +122,18 @@ def get_task(conn, task_id: int) -> dict:
     return _task(conn, row)
 
 
+# Walk order of the suggested bin; tasks without a suggestion last.
+WALK_ORDER = "t.suggested_bin IS NULL, COALESCE(b.walk_seq, 0), t.id"
+
+
 def list_tasks(conn, *, status: str, zone: str | None, receipt_id: str | None, done_by: int | None,
                sku: str | None, after_id: int, limit: int) -> list[dict]:
     """Tasks in walk order of their suggested bins, so a driver with several walks forward.
 
-    A page is the next ``limit`` tasks by id after ``after_id``."""
-    where, params = ["t.id > ?"], [after_id]
+    A page is the next ``limit`` tasks in walk order after task ``after_id``."""
+    cursor, params = paging.after(conn, WALK_ORDER, "putaway_task t LEFT JOIN bin b ON b.code = t.suggested_bin",
+                                  "t.id", after_id, "putaway task")
+    where = [cursor]
     if status != "all":
         where.append("t.status = ?")
         params.append(status)
@@ -127,10 +141,8 @@ def list_tasks(conn, *, status: str, zone: str | None, receipt_id: str | None, d
         if value is not None:
             where.append(f"{col} = ?")
             params.append(value)
-    rows = conn.execute(f"{TASK_SELECT} WHERE {' AND '.join(where)} ORDER BY t.id LIMIT ?",
+    rows = conn.execute(f"{TASK_SELECT} WHERE {' AND '.join(where)} ORDER BY {WALK_ORDER} LIMIT ?",
                         params + [limit]).fetchall()
-    # Paged by id (stable while tasks come and go), shown in walk order.
-    rows.sort(key=lambda r: (r["suggested_bin"] is None, r["suggested_walk_seq"] or 0, r["id"]))
     return [_task(conn, r) for r in rows]
 
 

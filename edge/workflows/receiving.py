@@ -234,5 +234,5 @@ def receipt_close(conn, ctx, p: ReceiptClosePayload):
     conn.execute("UPDATE receipt SET status = 'closed', final = ?, closed_by = ?, closed_at = ? WHERE id = ?",
                  (int(p.final), ctx.user_id, utcnow(), receipt["id"]))
     _settle_documents(conn, receipt, p.final)
-    putaway.create_tasks(conn, receipt)
+    putaway.announce(result, receipt["id"], putaway.create_tasks(conn, receipt))
     return result

@@ -103,7 +103,7 @@ def flag_overs(conn, ctx, receipt, result, overs, bin_code) -> None:
 def after_close(conn, ctx, receipt, result, movement_ids, sku) -> None:
     if receipt["status"] != "closed":
         return
-    putaway.create_tasks(conn, receipt, movement_ids=movement_ids)
+    putaway.announce(result, receipt["id"], putaway.create_tasks(conn, receipt, movement_ids=movement_ids))
     flag(conn, ctx, result, "receipt_after_close", f"{late(receipt)}; a device recorded more goods on it while "
          "offline (putaway tasks were created for them)", receipt["id"], bin=receipt["dock_bin"], sku=sku,
          movement_id=movement_ids[0])
