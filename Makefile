@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-# System packages: libzbar0 for server-side barcode decoding (pyzbar).
-APT_PACKAGES ?= libzbar0
+# System packages: libzbar0 for server-side barcode decoding (pyzbar);
+# chromium for the PWA's browser tests (Playwright drives /usr/bin/chromium);
+# nodejs for the PWA's JavaScript unit tests (node --test).
+APT_PACKAGES ?= libzbar0 chromium nodejs
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test setup system-deps bench clean

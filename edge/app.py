@@ -66,10 +66,25 @@ def create_app(overrides: dict | None = None) -> Flask:
     if pwa_dir.is_dir():
         from flask import send_from_directory
 
+        # Types a browser insists on: module scripts, the manifest, and wasm
+        # (which WebAssembly.instantiateStreaming refuses under any other type).
+        pwa_types = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
+                     ".webmanifest": "application/manifest+json"}
+
+        @app.get("/app")
+        def pwa_root():
+            return redirect("/app/")
+
         @app.get("/app/")
         @app.get("/app/<path:name>")
         def pwa(name: str = "index.html"):
-            return send_from_directory(pwa_dir, name)
+            resp = send_from_directory(pwa_dir, name, mimetype=pwa_types.get(Path(name).suffix))
+            if name in ("sw.js", "precache.js", "index.html"):
+                # The service worker decides what is cached; the HTTP cache must
+                # never hand it an old copy of itself or of the shell page.
+                resp.headers["Cache-Control"] = "no-cache"
+                resp.headers["Service-Worker-Allowed"] = "/app/"
+            return resp
 
     logging.getLogger("edge").setLevel(logging.INFO)
     return app

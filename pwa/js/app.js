@@ -1,0 +1,246 @@
+// The app shell: start-up, the router between screens, the status bar that
+// always shows connection state and what is waiting to be sent, and the one
+// wedge listener that hands each scan to the screen on show.
+import { Api, Offline, describe } from "./api.js";
+import { LocalCatalog, download } from "./catalog.js";
+import { openStore } from "./db.js";
+import { signal, unlockAudio } from "./feedback.js";
+import { connectLive } from "./live.js";
+import { MemoryStore, Outbox, SignedOut } from "./outbox.js";
+import { interpret } from "./scan.js";
+import * as session from "./session.js";
+import { fill, h, toast } from "./ui.js";
+import { attachWedge } from "./wedge.js";
+
+import * as attention from "./screens/attention.js";
+import * as home from "./screens/home.js";
+import * as lookup from "./screens/lookup.js";
+import * as move from "./screens/move.js";
+import * as pick from "./screens/pick.js";
+import * as signin from "./screens/signin.js";
+
+const SCREENS = { signin, home, lookup, move, attention, pick };
+
+class App {
+  constructor() {
+    this.api = new Api();
+    this.settings = session.settings();
+    this.catalog = new LocalCatalog();
+    this.user = null;
+    this.screen = null;
+    this.scans = []; // every scan this page saw, in order (tests and support read it)
+    this.attentionCount = 0;
+    this.pendingCount = 0;
+  }
+
+  async start() {
+    this.registerServiceWorker();
+    try {
+      this.store = await openStore();
+    } catch (error) {
+      // Private browsing or a broken profile: keep working, but say so.
+      console.error("IndexedDB unavailable", error);
+      this.store = new MemoryStore();
+      toast("Storage unavailable: unsent work is lost if this page closes", "error");
+    }
+    this.outbox = new Outbox({ store: this.store, send: (commands) => this.api.sendCommands(commands),
+      online: () => navigator.onLine });
+    this.outbox.subscribe((event) => this.onOutboxEvent(event));
+    this.api.onSignedOut = () => this.expired();
+    const cached = await this.store.cacheGet?.("catalog");
+    if (cached) this.catalog = new LocalCatalog(cached);
+
+    attachWedge(document, (scan) => this.onScan(scan), { ...this.settings.wedge, gsSubstitute: this.settings.gsSubstitute });
+    document.addEventListener("pointerdown", unlockAudio, { capture: true });
+    document.addEventListener("keydown", unlockAudio, { capture: true, once: true });
+    for (const name of ["online", "offline"]) window.addEventListener(name, () => this.renderStatus());
+    window.addEventListener("hashchange", () => this.route());
+    this.watchIdle();
+
+    const saved = session.load();
+    if (saved) this.signedIn(saved, { fresh: false });
+    this.outbox.start();
+    this.route();
+    this.renderStatus();
+    document.body.dataset.ready = "true";
+  }
+
+  registerServiceWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register("sw.js", { scope: "./" }).catch((error) => {
+      console.error("service worker registration failed", error);
+    });
+  }
+
+  // -- session -------------------------------------------------------------
+
+  signedIn(saved, { fresh = true } = {}) {
+    this.user = saved.user;
+    this.api.token = saved.token;
+    this.outbox.userId = saved.user.id;
+    if (fresh) session.save(saved);
+    this.live?.close();
+    this.live = connectLive(saved.token, (event, payload) => this.onLive(event, payload));
+    this.refreshCatalog();
+    this.outbox.flush().catch(() => {});
+  }
+
+  async refreshCatalog({ force = false } = {}) {
+    if (!force && !this.catalog.stale()) return;
+    try {
+      const fresh = await download(this.api);
+      this.catalog = fresh;
+      await this.store.cachePut?.("catalog", fresh.toJSON());
+    } catch (error) {
+      if (!(error instanceof Offline)) console.error("catalog refresh failed", error);
+    }
+  }
+
+  async signOut({ reason = "" } = {}) {
+    const waiting = await this.outbox.count();
+    if (waiting && reason === "") {
+      await this.outbox.flush();
+      const still = await this.outbox.count();
+      if (still && !confirm(`${still} action(s) not sent yet. They go out when ${this.user.name} signs in again. Sign out?`)) {
+        return;
+      }
+    }
+    if (navigator.onLine) this.api.signOut().catch(() => {});
+    this.live?.close();
+    this.live = null;
+    session.clear();
+    this.user = null;
+    this.api.token = null;
+    this.outbox.userId = null;
+    // The service worker's copies of API answers belong to this user's session.
+    await globalThis.caches?.delete("floorscan-api").catch(() => {});
+    if (reason) toast(reason);
+    this.go("signin");
+  }
+
+  expired() {
+    if (this.user) this.signOut({ reason: "Your session ended: sign in again" });
+  }
+
+  watchIdle() {
+    let last = Date.now();
+    const touch = () => { last = Date.now(); };
+    for (const name of ["pointerdown", "keydown"]) document.addEventListener(name, touch, { capture: true, passive: true });
+    setInterval(() => {
+      const limit = this.settings.idleMinutes * 60000;
+      if (this.user && limit > 0 && Date.now() - last > limit) this.signOut({ reason: "Signed out after being idle" });
+    }, 30000);
+  }
+
+  // -- routing -------------------------------------------------------------
+
+  go(name) {
+    if (location.hash === `#${name}`) this.route();
+    else location.hash = name;
+  }
+
+  route() {
+    const name = location.hash.slice(1) || "home";
+    const wanted = SCREENS[name] ? name : "home";
+    const target = this.user ? (wanted === "signin" ? "home" : wanted) : "signin";
+    this.screen?.unmount?.();
+    const root = fill(document.getElementById("screen"));
+    root.dataset.screen = target;
+    document.body.dataset.screen = target;
+    this.screen = SCREENS[target].mount(this, root) ?? {};
+    this.renderStatus();
+    document.getElementById("back").hidden = target === "home" || target === "signin";
+    root.querySelector("[autofocus]")?.focus();
+  }
+
+  // -- scans ---------------------------------------------------------------
+
+  onScan(scan) {
+    this.scans.push({ ...scan, at: performance.now() });
+    this.screen?.onScan?.(scan);
+  }
+
+  /** What the device alone can say about a scan (no network). */
+  interpret(code, symbology = null) {
+    return interpret(code, symbology, { catalog: this.catalog, gsSubstitute: this.settings.gsSubstitute || null });
+  }
+
+  /** The edge's answer when it is there (and remember it), else the device's own. */
+  async lookup(code) {
+    try {
+      const answer = await this.api.scan(code);
+      this.catalog.learn(answer);
+      return { ...answer, source: "edge" };
+    } catch (error) {
+      if (!(error instanceof Offline)) throw error;
+      return { ...this.interpret(code), source: "device" };
+    }
+  }
+
+  signal(kind, message) {
+    return signal(kind, message);
+  }
+
+  // -- status bar ----------------------------------------------------------
+
+  async onOutboxEvent(event) {
+    if (event.type === "result") {
+      const { command, result } = event;
+      if (result.status === "rejected") {
+        signal("error", "Needs attention");
+        toast(`${command.type} refused: ${result.problem?.detail ?? result.problem?.title}`, "error");
+      }
+    }
+    if (this.outbox.lastError instanceof SignedOut) this.expired();
+    this.screen?.onOutbox?.(event);
+    await this.renderStatus();
+  }
+
+  onLive(event, payload) {
+    if (event === "connect" || event === "disconnect") {
+      this.liveUp = event === "connect";
+      this.renderStatus();
+      if (this.liveUp) this.outbox.flush().catch(() => {});
+      return;
+    }
+    if (event === "task.assigned") toast("New task assigned to you", "info");
+    if (event === "list.changed") toast("Your pick list changed", "info");
+    if (event === "count.requested") toast("A count was requested", "info");
+    this.screen?.onLive?.(event, payload);
+  }
+
+  async renderStatus() {
+    const pending = this.user ? await this.outbox.count() : 0;
+    const attentionList = await this.outbox.attention();
+    const mine = this.user ? attentionList.filter((c) => c.user_id === this.user.id).length : 0;
+    this.pendingCount = pending;
+    this.attentionCount = mine;
+    const conn = !navigator.onLine ? "offline" : this.outbox.reachable === false ? "unreachable" : "online";
+    const words = { online: "Online", offline: "Offline", unreachable: "No edge" };
+    const state = document.getElementById("conn");
+    state.dataset.state = conn;
+    state.textContent = words[conn];
+    const box = document.getElementById("pending");
+    box.textContent = pending ? `${pending} to send` : "All sent";
+    box.dataset.count = String(pending);
+    const attn = document.getElementById("attention-link");
+    attn.hidden = mine === 0;
+    attn.textContent = `${mine} need${mine === 1 ? "s" : ""} attention`;
+    const who = document.getElementById("who");
+    who.hidden = !this.user;
+    fill(who, this.user ? h("span", { class: "who-name" }, this.user.name) : "");
+    document.getElementById("signout").hidden = !this.user;
+    this.screen?.onStatus?.({ pending, attention: mine, conn });
+  }
+}
+
+export const app = new App();
+window.floorscan = app; // for support staff in devtools, and the browser tests
+
+document.getElementById("back").addEventListener("click", () => app.go("home"));
+document.getElementById("signout").addEventListener("click", () => app.signOut());
+document.getElementById("attention-link").addEventListener("click", () => app.go("attention"));
+app.start().catch((error) => {
+  console.error(error);
+  toast(`Could not start: ${describe(error)}`, "error");
+});

@@ -1,0 +1,225 @@
+// The outbox: every action a person takes becomes a command that is stored on
+// the device *before* it is sent, then sent in order until the edge answers.
+// The edge applies each command id once, so resending is always safe; what
+// must never happen is losing one, or one bad command holding up the rest.
+//
+// The store is injected: IndexedDB in the browser (db.js), MemoryStore in
+// unit tests. A store keeps pending commands in the order they were added
+// and a separate "needs attention" list of commands the edge rejected.
+
+/** Thrown by `send` when the edge could not be reached; the batch stays queued. */
+export class Offline extends Error {
+  constructor(message = "the edge cannot be reached") { super(message); this.name = "Offline"; }
+}
+
+/** Thrown by `send` when the token is no longer valid; sending waits for a new sign-in. */
+export class SignedOut extends Error {
+  constructor(message = "sign in again to send") { super(message); this.name = "SignedOut"; }
+}
+
+const BATCH = 100;
+
+/**
+ * A random (version 4) UUID. crypto.randomUUID() exists only in secure
+ * contexts, and a handheld may reach the edge over plain HTTP on the LAN;
+ * crypto.getRandomValues() works everywhere.
+ */
+export function uuid4() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export class Outbox {
+  /**
+   * store:  MemoryStore-like (see below)
+   * send:   async (commands) => [{id, status, problem?, movements?}], one per command, in order;
+   *         throws Offline or SignedOut, anything else is a failed attempt
+   * online: () => boolean, the browser's idea of the network (navigator.onLine)
+   */
+  constructor({ store, send, online = () => true, now = () => new Date(), newId = uuid4 }) {
+    Object.assign(this, { store, send, online, now, newId });
+    this.userId = null;
+    this.listeners = new Set();
+    this.sending = null;
+    this.lastError = null;
+    this.reachable = null;
+  }
+
+  /** Call fn(event) on "queued", "result", "state"; returns an unsubscribe function. */
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit(event) {
+    for (const fn of this.listeners) {
+      try {
+        fn(event);
+      } catch (error) {
+        console.error("outbox listener failed", error);
+      }
+    }
+  }
+
+  /**
+   * Record one action. It is in the store when this resolves; sending starts
+   * in the background. A command made while offline is a replay: it already
+   * happened on the floor, and the edge records it even against the odds.
+   */
+  async add(type, payload) {
+    const command = {
+      id: this.newId(), type, at: this.now().toISOString(), replay: !this.online(),
+      payload, user_id: this.userId,
+    };
+    await this.store.add(command);
+    this.emit({ type: "queued", command });
+    // Offline, the `online` event and the timer send it; trying now would
+    // only fail, once per scan.
+    if (this.online()) this.flush().catch((error) => console.error("outbox flush failed", error));
+    return command;
+  }
+
+  /** Commands still to send for the signed-in user, oldest first (at most `limit`). */
+  async pending(limit) {
+    if (this.userId === null) return [];
+    return this.store.pending(this.userId, limit);
+  }
+
+  /** How many commands the signed-in user still has to send. */
+  async count() {
+    if (this.userId === null) return 0;
+    return this.store.count(this.userId);
+  }
+
+  async attention() {
+    return this.store.attention();
+  }
+
+  async dismiss(id) {
+    await this.store.dismiss(id);
+    this.emit({ type: "state" });
+  }
+
+  /**
+   * Send what is pending, in order, until it is all answered or the edge is
+   * out of reach. Concurrent calls share one run, and a call made during a
+   * run gets another pass, so nothing added meanwhile waits for the timer.
+   */
+  flush() {
+    if (this.sending) {
+      this.again = true;
+      return this.sending;
+    }
+    this.sending = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.sendAll();
+        } while (this.again && this.reachable !== false);
+      } finally {
+        this.sending = null;
+        this.emit({ type: "state" });
+      }
+    })();
+    return this.sending;
+  }
+
+  async sendAll() {
+    if (this.userId === null) return;
+    for (;;) {
+      const batch = await this.pending(BATCH);
+      if (!batch.length) return;
+      let results;
+      try {
+        results = await this.send(batch.map(wire));
+      } catch (error) {
+        await this.failed(batch, error);
+        return;
+      }
+      this.reachable = true;
+      this.lastError = null;
+      await this.reconcile(batch, results);
+    }
+  }
+
+  async failed(batch, error) {
+    this.lastError = error;
+    if (error instanceof Offline) {
+      this.reachable = false;
+      // These were first attempted with the edge out of reach: by the time
+      // they arrive they are facts from the floor, not requests.
+      for (const command of batch) {
+        if (!command.replay) await this.store.update({ ...command, replay: true });
+      }
+    } else if (!(error instanceof SignedOut)) {
+      console.error("sending commands failed", error);
+    }
+  }
+
+  async reconcile(batch, results) {
+    const byId = new Map(results.map((r) => [r.id, r]));
+    for (const command of batch) {
+      const result = byId.get(command.id);
+      if (!result) continue; // no answer for it: it stays queued and goes again
+      if (result.status === "applied" || result.status === "duplicate") {
+        await this.store.remove(command.id);
+      } else {
+        await this.store.reject(command.id, result.problem ?? { title: "Rejected", detail: "the edge refused this" });
+      }
+      this.emit({ type: "result", command, result });
+    }
+  }
+
+  /** Flush now, whenever the browser says the network is back, and every `every` ms. */
+  start({ every = 15000, events = globalThis } = {}) {
+    const kick = () => this.flush().catch((error) => console.error(error));
+    events.addEventListener?.("online", kick);
+    const timer = setInterval(kick, every);
+    kick();
+    return () => {
+      events.removeEventListener?.("online", kick);
+      clearInterval(timer);
+    };
+  }
+}
+
+function wire({ id, type, at, replay, payload }) {
+  return { id, type, at, replay, payload };
+}
+
+/** The store contract, in memory. db.js implements the same on IndexedDB. */
+export class MemoryStore {
+  constructor() {
+    this.queue = [];
+    this.rejected = [];
+  }
+
+  async add(command) { this.queue.push(structuredClone(command)); }
+
+  async pending(userId, limit = Infinity) {
+    return structuredClone(this.queue.filter((c) => c.user_id === userId).slice(0, limit));
+  }
+
+  async count(userId) { return this.queue.filter((c) => c.user_id === userId).length; }
+
+  async update(command) {
+    const i = this.queue.findIndex((c) => c.id === command.id);
+    if (i >= 0) this.queue[i] = structuredClone(command);
+  }
+
+  async remove(id) { this.queue = this.queue.filter((c) => c.id !== id); }
+
+  async reject(id, problem) {
+    const command = this.queue.find((c) => c.id === id);
+    this.queue = this.queue.filter((c) => c.id !== id);
+    if (command) this.rejected.push({ ...command, problem, rejected_at: new Date().toISOString() });
+  }
+
+  async attention() { return structuredClone(this.rejected); }
+
+  async dismiss(id) { this.rejected = this.rejected.filter((c) => c.id !== id); }
+}

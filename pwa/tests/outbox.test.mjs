@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { MemoryStore, Offline, Outbox, SignedOut, uuid4 } from "../js/outbox.js";
+
+/** A fake edge: applies each id once, rejects what `refuse` says, can be unplugged. */
+function fakeEdge({ refuse = () => null } = {}) {
+  const edge = {
+    up: true, applied: [], batches: [], seen: new Set(),
+    async send(commands) {
+      if (!edge.up) throw new Offline();
+      edge.batches.push(commands.map((c) => ({ ...c })));
+      return commands.map((c) => {
+        if (edge.seen.has(c.id)) return { id: c.id, status: "duplicate" };
+        const problem = refuse(c);
+        if (problem) return { id: c.id, status: "rejected", problem };
+        edge.seen.add(c.id);
+        edge.applied.push(c);
+        return { id: c.id, status: "applied" };
+      });
+    },
+  };
+  return edge;
+}
+
+let counter = 0;
+function outbox(edge, extra = {}) {
+  const box = new Outbox({ store: new MemoryStore(), send: edge.send, newId: () => `cmd-${++counter}`, ...extra });
+  box.userId = 7;
+  return box;
+}
+
+test("a command is stored before it is sent", async () => {
+  const edge = fakeEdge();
+  let storedWhenSent = null;
+  const box = outbox(edge);
+  const send = edge.send;
+  box.send = async (commands) => {
+    storedWhenSent = (await box.pending()).map((c) => c.id);
+    return send(commands);
+  };
+  const command = await box.add("move", { sku: "S", qty: 1, from_bin: "A", to_bin: "B" });
+  await box.flush();
+  assert.deepEqual(storedWhenSent, [command.id]);
+  assert.deepEqual(await box.pending(), []);
+});
+
+test("commands go in the order they were made, each exactly once", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge);
+  const made = [];
+  for (let i = 0; i < 250; i++) made.push((await box.add("move", { qty: i + 1 })).id);
+  await box.flush();
+  assert.deepEqual(edge.applied.map((c) => c.id), made);
+  assert.ok(edge.batches.every((b) => b.length <= 100));
+  assert.equal((await box.pending()).length, 0);
+});
+
+test("offline: kept in order, marked replay, sent when the edge is back", async () => {
+  const edge = fakeEdge();
+  let online = true;
+  const box = outbox(edge, { online: () => online });
+  const first = await box.add("move", { qty: 1 });
+  await box.flush();
+  edge.up = false;
+  // Made while the browser still thought it was online: first attempt fails.
+  const second = await box.add("move", { qty: 2 });
+  await box.flush();
+  online = false;
+  const third = await box.add("move", { qty: 3 });
+  await box.flush();
+  assert.deepEqual((await box.pending()).map((c) => [c.id, c.replay]), [[second.id, true], [third.id, true]]);
+  edge.up = true;
+  online = true;
+  await box.flush();
+  assert.deepEqual(edge.applied.map((c) => [c.id, c.replay]), [[first.id, false], [second.id, true], [third.id, true]]);
+});
+
+test("a rejected command goes to needs-attention and never blocks the rest", async () => {
+  const problem = { title: "Not enough stock", status: 409, detail: "bin A holds 0" };
+  const edge = fakeEdge({ refuse: (c) => (c.payload.qty === 2 ? problem : null) });
+  const box = outbox(edge);
+  const ids = [];
+  for (const qty of [1, 2, 3]) ids.push((await box.add("move", { qty })).id);
+  await box.flush();
+  assert.deepEqual(edge.applied.map((c) => c.id), [ids[0], ids[2]]);
+  const attention = await box.attention();
+  assert.equal(attention.length, 1);
+  assert.equal(attention[0].id, ids[1]);
+  assert.deepEqual(attention[0].problem, problem);
+  await box.dismiss(ids[1]);
+  assert.deepEqual(await box.attention(), []);
+});
+
+test("an answer lost on the way back is harmless: the resend is a duplicate", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge);
+  const send = edge.send;
+  let lose = true;
+  box.send = async (commands) => {
+    const results = await send(commands);
+    if (lose) {
+      lose = false;
+      throw new Offline("connection reset");
+    }
+    return results;
+  };
+  const command = await box.add("move", { qty: 5 });
+  await box.flush();
+  assert.equal((await box.pending()).length, 1);
+  const results = [];
+  box.subscribe((e) => e.type === "result" && results.push(e.result.status));
+  await box.flush();
+  assert.deepEqual(results, ["duplicate"]);
+  assert.deepEqual(edge.applied.map((c) => c.id), [command.id]);
+});
+
+test("signed out: nothing is lost, sending resumes after sign-in", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge);
+  const send = edge.send;
+  let token = null;
+  box.send = async (commands) => {
+    if (!token) throw new SignedOut();
+    return send(commands);
+  };
+  await box.add("move", { qty: 1 });
+  await box.flush();
+  assert.equal((await box.pending()).length, 1);
+  assert.ok(box.lastError instanceof SignedOut);
+  token = "t";
+  await box.flush();
+  assert.equal(edge.applied.length, 1);
+});
+
+test("another user's queued commands wait for that user", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge);
+  edge.up = false;
+  await box.add("move", { qty: 1 });
+  await box.flush();
+  edge.up = true;
+  box.userId = 8;
+  await box.flush();
+  assert.equal(edge.applied.length, 0);
+  box.userId = 7;
+  await box.flush();
+  assert.equal(edge.applied.length, 1);
+});
+
+test("commands added during a send go out in the same flush, after the earlier ones", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge);
+  const send = edge.send;
+  let added = null;
+  box.send = async (commands) => {
+    if (!added) added = box.add("move", { qty: 99 });
+    return send(commands);
+  };
+  const first = await box.add("move", { qty: 1 });
+  await box.flush();
+  const second = await added;
+  await box.flush();
+  assert.deepEqual(edge.applied.map((c) => c.id), [first.id, second.id]);
+});
+
+test("uuid4 without crypto.randomUUID (plain HTTP) is still a v4 UUID", () => {
+  const saved = crypto.randomUUID;
+  try {
+    Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true });
+    const ids = new Set(Array.from({ length: 1000 }, () => uuid4()));
+    assert.equal(ids.size, 1000);
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  } finally {
+    Object.defineProperty(crypto, "randomUUID", { value: saved, configurable: true });
+  }
+});
