@@ -3,8 +3,8 @@
     python bench/scan_load.py [--clients 50] [--seconds 20] [--socketio-clients 10]
                               [--skip-reference] [--skip-replay] [--skip-lookup]
 
-Starts `floorscan serve` (gunicorn, one gthread worker, as production runs
-it) on a temp database, signs in one session per simulated handheld, and
+Starts `floorscan serve` (gunicorn, with the worker settings production
+runs: edge.serve.options) on a temp database, signs in one session per simulated handheld, and
 has every handheld post single-command batches (`receive` or `move`, fresh
 uuid4 ids) in a closed loop over keep-alive HTTP while supervisors listen
 on Socket.IO. Then the same load goes to the naive reference
@@ -49,6 +49,21 @@ RECEIVE_SHARE = 0.25   # the rest are bin-to-bin moves
 WARMUP_S = 3.0
 
 SERVE_THREADS = build_parser().parse_args(["serve"]).threads  # what `floorscan serve` runs with
+
+
+def serve_settings(threads: int | None) -> str:
+    """What `floorscan serve` runs here, e.g. "EdgeThreadWorker x2 + writer process, 64 threads"."""
+    from edge.serve import options, writer_process_wanted
+    opts = options("127.0.0.1", 0, threads or SERVE_THREADS)
+    kind = opts["worker_class"].rsplit(".", 1)[-1]
+    extra = " + writer process" if writer_process_wanted(opts["workers"]) else ""
+    return f"{kind} x{opts['workers']}{extra}, {opts['threads']} threads"
+
+
+def reference_settings(threads: int | None) -> str:
+    from edge.serve import options
+    opts = options("127.0.0.1", 0, threads or SERVE_THREADS)
+    return f"{opts['worker_class'].rsplit('.', 1)[-1]} x{opts['workers']}, {opts['threads']} threads"
 TARGETS = {"rate": 1000.0, "p99_ms": 50.0, "ratio": 1.0}
 
 
@@ -261,18 +276,17 @@ def max_seq(db: Path) -> int:
 # -- phases ------------------------------------------------------------------
 
 def labels(args) -> dict:
-    threads = args.threads or SERVE_THREADS
-    return {"floorscan": f"floorscan serve, gthread x1, {threads} threads",
-            "ref_gthread": f"reference, gthread x1, {threads} threads",
+    return {"floorscan": f"floorscan serve, {serve_settings(args.threads)}",
+            "ref_gthread": f"reference, {reference_settings(args.threads)}",
             "ref_sync2": "reference, sync x2"}
 
 
 def row(label: str, res: LoadResult) -> str:
-    return (f"{label:<44} {res.rate():>9,.0f} {res.pct(50):>8.1f} {res.pct(95):>8.1f} {res.pct(99):>8.1f} "
+    return (f"{label:<66} {res.rate():>9,.0f} {res.pct(50):>8.1f} {res.pct(95):>8.1f} {res.pct(99):>8.1f} "
             f"{res.error_count:>7}")
 
 
-HEAD = f"{'':<44} {'ok/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+HEAD = f"{'':<66} {'ok/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
 
 
 def per_request_us(usage: dict, res: LoadResult) -> float:

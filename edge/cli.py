@@ -28,8 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("serve", help="serve the edge API and the handheld app",
-                       description="Serve the edge server under gunicorn (one worker with threads: Socket.IO "
-                                   "needs a single worker unless a Redis message queue joins several).")
+                       description="Serve the edge server under gunicorn: FLOORSCAN_WORKERS workers with threads "
+                                   "(2 on two or more cores) and, with several, the writer process that commits "
+                                   "every worker's commands (docs/architecture.md, \"Serving\").")
     _db_arg(p)
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")

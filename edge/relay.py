@@ -22,7 +22,7 @@ import time
 
 import socketio
 
-from edge.writer_process import _frame, _recv_exactly, _HEADER
+from edge.writer_process import encode, read_message
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class WriterRelayManager(socketio.PubSubManager):
         super()._handle_close_room(message)
 
     def _publish(self, data):
-        frame = _frame(("publish", data))
+        frame = encode(("publish", data))
         with self._lock:
             for _ in range(2):  # once more on a fresh connection after a writer restart
                 try:
@@ -81,11 +81,10 @@ class WriterRelayManager(socketio.PubSubManager):
             try:
                 sock = _connect(self.address)
                 try:
-                    sock.sendall(_frame(("subscribe",)))
+                    sock.sendall(encode(("subscribe",)))
                     pause = 0.1
                     while True:
-                        (size,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
-                        kind, data = pickle.loads(_recv_exactly(sock, size))
+                        kind, data = read_message(sock)
                         if kind == "event":
                             yield data
                 finally:

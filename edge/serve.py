@@ -8,6 +8,7 @@ docs/performance.md for the measurements behind the defaults.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import select
@@ -56,13 +57,19 @@ class WriterSupervisor:
 
     def __init__(self, db_path: str, synchronous: str):
         self.db_path, self.synchronous = db_path, synchronous
-        self.directory = tempfile.mkdtemp(prefix="floorscan-writer-")  # mode 0700: only this user
-        self.address = os.path.join(self.directory, "writer.sock")
+        self.directory = self.address = None
         self.proc: subprocess.Popen | None = None
+        self._master = os.getpid()
         self._stopping = threading.Event()
 
     def start(self) -> None:
+        """In the gunicorn master, before it forks the workers (they inherit ``address``)."""
+        self._master = os.getpid()
+        self.directory = tempfile.mkdtemp(prefix="floorscan-writer-")  # mode 0700: only this user
+        self.address = os.path.join(self.directory, "writer.sock")
         self._spawn()
+        # Also when gunicorn gives up before on_exit (its port is taken, say).
+        atexit.register(self.stop)
         threading.Thread(target=self._watch, name="floorscan-writer-watch", daemon=True).start()
 
     def _spawn(self) -> None:
@@ -93,6 +100,8 @@ class WriterSupervisor:
                     time.sleep(1)
 
     def stop(self) -> None:
+        if os.getpid() != self._master:
+            return  # a forked worker inherits the atexit hook; the writer process is not its to stop
         self._stopping.set()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -101,7 +110,8 @@ class WriterSupervisor:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 class EdgeThreadWorker(ThreadWorker):
@@ -110,11 +120,11 @@ class EdgeThreadWorker(ThreadWorker):
 
     gthread hands every kept-alive connection back to the worker's main thread
     after each answer; the main thread polls it and hands the next request to
-    a pool thread again. Those two hand-offs (thread wake-ups, GIL hand-overs)
-    cost about a third of a request's time in gunicorn under load. A handheld
+    a pool thread again: two thread wake-ups and GIL hand-overs. A handheld
     that is busy sends its next scan within milliseconds, so the thread that
     has its connection waits up to LINGER_S for it, unless the pool is nearly
-    full (websockets hold threads for as long as they are open). Whatever
+    full (websockets hold threads for as long as they are open). With a trivial
+    WSGI app this cut gunicorn's own CPU per request by a quarter. Whatever
     gunicorn version does not return True from handle() for a kept-alive
     connection simply gets plain gthread behaviour.
     """

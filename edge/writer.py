@@ -194,7 +194,8 @@ def begin(conn: sqlite3.Connection, wait: float = BUSY_WAIT_SECONDS) -> None:
     SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries, so a
     lock freed after 3 ms is noticed after 8 ms. Writers in other processes
     (the writer process, a worker's sign-in, the CLI) hold the lock for a few
-    milliseconds at a time; polling every 50-300 us hands it over at once.
+    milliseconds at a time; polling every 50 us, backing off to 2 ms, hands it
+    over at once.
     """
     deadline = time.monotonic() + wait
     pause = 50e-6

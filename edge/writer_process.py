@@ -27,6 +27,7 @@ import itertools
 import logging
 import os
 import pickle
+import select
 import selectors
 import signal
 import socket
@@ -58,7 +59,8 @@ class WriterLost(DatabaseBusy):
     """The connection to the writer process broke; the request's outcome is unknown."""
 
 
-def _frame(obj: Any) -> bytes:
+def encode(obj: Any) -> bytes:
+    """One message on the socket: a 4-byte length, then the pickle."""
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     return _HEADER.pack(len(data)) + data
 
@@ -127,7 +129,7 @@ class _Peer:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     return False
-                selectors.select.select([], [self.sock], [], 0.05)
+                select.select([], [self.sock], [], 0.05)
             except OSError:
                 return False
         return True
@@ -139,7 +141,6 @@ class WriterProcess:
     def __init__(self, db_path: str, address: str, synchronous: str = "FULL", max_batch: int = MAX_BATCH):
         self.db_path, self.address = db_path, address
         self.synchronous, self.max_batch = synchronous, max_batch
-        self.commit_delay = float(os.environ.get("FLOORSCAN_COMMIT_DELAY_US", "0")) / 1e6
         self.running = True
         self.commits = self.jobs = 0
         self.subscribers: set[_Peer] = set()
@@ -180,13 +181,6 @@ class WriterProcess:
                     break
                 waiting: list[tuple[_Peer, tuple]] = []
                 self._gather(sel, listener, 0.2 if draining_since else 1.0, waiting)
-                if waiting and self.commit_delay:
-                    # Under load, wait a moment for more: a commit costs ~80 us of
-                    # CPU plus ~50 us per command, so bigger batches free CPU
-                    # for the workers on a small box.
-                    until = time.monotonic() + self.commit_delay
-                    while len(waiting) < self.max_batch and (left := until - time.monotonic()) > 0:
-                        self._gather(sel, listener, left, waiting)
                 # Whatever arrived while the last batch ran (its fsync, mostly)
                 # is in this one: batches grow with load by themselves.
                 for start in range(0, len(waiting), self.max_batch):
@@ -216,7 +210,7 @@ class WriterProcess:
                 elif message[0] == "publish":
                     # Socket.IO between workers (edge/relay.py): pass it on at once.
                     for sub in self.subscribers:
-                        sub.out.append(_frame(("event", message[1])))
+                        sub.out.append(encode(("event", message[1])))
                         listeners.add(sub)
                 elif message[0] == "subscribe":
                     self.subscribers.add(peer)
@@ -258,10 +252,10 @@ class WriterProcess:
             if not ok:
                 value = _portable(value)
             try:
-                peer.out.append(_frame((rid, ok, value)))
+                peer.out.append(encode((rid, ok, value)))
             except Exception as exc:  # noqa: BLE001 - an answer that does not pickle is a bug; say so
                 log.exception("answer to request %s does not pickle", rid)
-                peer.out.append(_frame((rid, False, RuntimeError(f"the writer could not send its answer: {exc}"))))
+                peer.out.append(encode((rid, False, RuntimeError(f"the writer could not send its answer: {exc}"))))
             if peer not in peers:
                 peers.append(peer)
         for peer in peers:
@@ -336,8 +330,8 @@ class RemoteWriter:
         rid = next(self._ids)
         try:
             sock.settimeout(timeout)
-            sock.sendall(_frame(("call", rid, name, args, kwargs)))
-            answer_id, ok, value = pickle.loads(self._receive(sock))
+            sock.sendall(encode(("call", rid, name, args, kwargs)))
+            answer_id, ok, value = read_message(sock)
         except socket.timeout:
             # A late answer must not be read as the next request's: hang up.
             self._drop()
@@ -353,11 +347,6 @@ class RemoteWriter:
             raise value
         return value
 
-    @staticmethod
-    def _receive(sock: socket.socket) -> bytes:
-        header = _recv_exactly(sock, _HEADER.size)
-        (size,) = _HEADER.unpack(header)
-        return _recv_exactly(sock, size)
 
     def close(self) -> None:
         self._closed = True
@@ -367,7 +356,12 @@ class RemoteWriter:
         sock = getattr(self._local, "sock", None)
         # After a fork the parent's connections are not ours.
         if sock is not None and self._local.pid == os.getpid():
-            return sock
+            # Between requests nothing may arrive: if something has (the end of
+            # the file: the writer process was restarted), this connection is stale
+            # and no request of ours was lost on it. Connect afresh.
+            if not select.select([sock], [], [], 0)[0]:
+                return sock
+            self._drop()
         deadline = time.monotonic() + CONNECT_WAIT_S
         while True:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -390,6 +384,12 @@ class RemoteWriter:
                 sock.close()
             except OSError:
                 pass
+
+
+def read_message(sock: socket.socket) -> Any:
+    """The next message from a blocking socket (EOFError when the other side hung up)."""
+    (size,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
+    return pickle.loads(_recv_exactly(sock, size))
 
 
 def _recv_exactly(sock: socket.socket, size: int) -> bytes:

@@ -56,7 +56,6 @@ def post_commands(body: CommandBatch):
     return jsonify({"results": outcome.results})
 
 
-
 def _apply(commands: list, user: dict):
     """In the writer process when there is one (several workers), else in this process's writer."""
     remote = current_app.extensions.get("floorscan_writer_process")
