@@ -174,3 +174,20 @@ def live_server(db_path):
     server = LiveServer(db_path).start()
     yield server
     server.stop()
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(r, status: int, field: str | None = None, detail: str | None = None) -> dict:
+    """The response is an RFC 9457 problem with this status (and field / detail text)."""
+    assert r.status_code == status, r.get_data(as_text=True)
+    assert r.mimetype == PROBLEM
+    body = r.get_json()
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    if field is not None:
+        assert field in [e["field"] for e in body["errors"]], body
+    if detail is not None:
+        assert detail in body["detail"], body
+    return body

@@ -4,20 +4,10 @@ from __future__ import annotations
 from edge.app import create_app
 from edge.db import connect
 
-PROBLEM = "application/problem+json"
+from conftest import PROBLEM, assert_problem
 
 
-def assert_problem(r, status: int, *, field: str | None = None, detail: str | None = None) -> dict:
-    assert r.status_code == status, r.get_data(as_text=True)
-    assert r.mimetype == PROBLEM
-    body = r.get_json()
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    if field is not None:
-        assert field in [e["field"] for e in body["errors"]], body
-    if detail is not None:
-        assert detail in body["detail"], body
-    return body
+
 
 
 # -- sign in -------------------------------------------------------------------

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import command, make_bin, make_item, post_commands
+from conftest import PROBLEM, assert_problem, command, make_bin, make_item, post_commands
 
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -34,16 +33,6 @@ def get(client, headers, path, **params):
     return r.get_json()
 
 
-def assert_problem(r, status: int, field: str | None = None, detail: str | None = None) -> dict:
-    assert r.status_code == status, r.get_data(as_text=True)
-    assert r.mimetype == PROBLEM
-    body = r.get_json()
-    assert body["status"] == status and body["title"] and body["type"]
-    if field:
-        assert field in [e["field"] for e in body["errors"]], body
-    if detail:
-        assert detail in body["detail"], body
-    return body
 
 
 # -- stock ---------------------------------------------------------------------
