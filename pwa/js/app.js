@@ -55,6 +55,14 @@ class App {
     document.addEventListener("keydown", unlockAudio, { capture: true, once: true });
     for (const name of ["online", "offline"]) window.addEventListener(name, () => this.renderStatus());
     window.addEventListener("hashchange", () => this.route());
+    // Follow in-app links at once: a hashchange arrives a task later, and a
+    // scan in between would land on the screen the user just left.
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest?.("a[href^='#']");
+      if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
+      event.preventDefault();
+      this.go(link.getAttribute("href").slice(1));
+    });
     this.watchIdle();
 
     const saved = session.load();
@@ -134,9 +142,10 @@ class App {
 
   // -- routing -------------------------------------------------------------
 
+  /** Show a screen now (synchronously), with a history entry for the back button. */
   go(name) {
-    if (location.hash === `#${name}`) this.route();
-    else location.hash = name;
+    if (location.hash !== `#${name}`) history.pushState(null, "", `#${name}`);
+    this.route();
   }
 
   route() {
