@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true", help="rewrite the projection from the ledger")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_verify)
+    _add_extensions(sub)
     return parser
 
 
@@ -234,6 +235,17 @@ def cmd_demo(args) -> int:
     from edge.serve import serve
     serve(args.db, host=args.host, port=args.port)
     return 0
+
+
+# Subcommands that live with their area: each module has register(sub), which
+# adds its parsers with set_defaults(func=...). Import costs stay lazy.
+CLI_EXTENSIONS: tuple[str, ...] = ()
+
+
+def _add_extensions(sub) -> None:
+    import importlib
+    for name in CLI_EXTENSIONS:
+        importlib.import_module(name).register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,3 +12,12 @@ def register_blueprints(app: Flask) -> None:
     for module in (session, scan, commands, stock, masterdata, csv_api, settings_api,
                    receiving, picking, counting, transfers, docs):
         app.register_blueprint(module.bp)
+    # Areas that live in their own packages; each module exposes `bp`.
+    import importlib
+    for name in EXTENSIONS:
+        app.register_blueprint(importlib.import_module(name).bp)
+
+
+# Blueprints outside the core floor API (sync status, decoding, operations,
+# analytics, labels, dashboard), in the order they are registered.
+EXTENSIONS: tuple[str, ...] = ()

@@ -1,7 +1,7 @@
 """Numbered schema migrations, one module each. Never edit one after it lands: add the next.
 
-sqlite-utils applies migrations in the order they are registered, so the
-imports at the bottom are the schema's history: append, never reorder."""
+sqlite-utils applies migrations in the order they are registered; the modules
+register in file-name order, so the numbers are the schema's history."""
 from __future__ import annotations
 
 import sqlite3
@@ -32,10 +32,13 @@ def _run_script(db, script: str) -> None:
         raise ValueError(f"incomplete SQL statement in migration: {buffer[:80]!r}")
 
 
-# Registration order is application order. Append new migrations at the end.
-from edge.migrations import m001_initial  # noqa: E402,F401
-from edge.migrations import m002_settings  # noqa: E402,F401
-from edge.migrations import m003_receiving  # noqa: E402,F401
-from edge.migrations import m004_picking  # noqa: E402,F401
-from edge.migrations import m005_counting  # noqa: E402,F401
-from edge.migrations import m006_transfers  # noqa: E402,F401
+def _register_all() -> None:
+    # One module per migration, imported in file-name order (m001_, m002_, ...),
+    # which is the order sqlite-utils applies them in. Add the next number.
+    import importlib
+    from pathlib import Path
+    for path in sorted(Path(__file__).parent.glob("m[0-9][0-9][0-9]_*.py")):
+        importlib.import_module(f"{__name__}.{path.stem}")
+
+
+_register_all()
