@@ -239,12 +239,20 @@ def cmd_demo(args) -> int:
 
 # Subcommands that live with their area: each module has register(sub), which
 # adds its parsers with set_defaults(func=...). Import costs stay lazy.
-CLI_EXTENSIONS: tuple[str, ...] = ()
+CLI_EXTENSIONS: tuple[str, ...] = (
+    "sync.cli",               # floorscan sync
+    "sync.central.cli",       # floorscan central serve / add-warehouse / ...
+    "edge.decode.cli",        # floorscan camera
+    "edge.ops.cli",           # floorscan tls / backup / restore
+    "edge.analytics.cli",     # floorscan report
+    "edge.labels.cli",        # floorscan labels
+)
 
 
 def _add_extensions(sub) -> None:
     import importlib
-    for name in CLI_EXTENSIONS:
+    from edge.api import installed
+    for name in installed(CLI_EXTENSIONS):
         importlib.import_module(name).register(sub)
 
 
