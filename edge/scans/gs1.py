@@ -129,12 +129,14 @@ def looks_like_digital_link(text: str) -> bool:
 def parse_element_string(text: str) -> dict:
     """Parse FNC1/GS-separated GS1 data (GS1-128, GS1 DataMatrix, GS1 QR)."""
     body = text.strip(GS)
-    if not body:
+    if not body.strip():
         raise MalformedGS1Error("the scan holds no GS1 data")
     try:
         message = GS1Message.parse(body)
     except Exception as exc:
         raise _explain_element_string(body) from exc
+    if not message.element_strings:  # biip reads blank padding as an empty message
+        raise MalformedGS1Error("the scan holds no GS1 data")
     return summarise(message.element_strings)
 
 
