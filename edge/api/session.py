@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from edge import auth, realtime
-from edge.api.common import edge
+from edge.api.common import edge, read
 from edge.api.errors import ApiProblem
 from edge.api.spec import endpoint
 from edge.models import SessionIn, SessionOut, UserOut
@@ -20,7 +20,8 @@ def sign_in(body: SessionIn):
         raise ApiProblem(422, "send either pin or badge", errors=[{"field": "pin", "message": "send pin or badge"}])
     ttl = float(current_app.config["TOKEN_TTL_HOURS"])
     client = request.remote_addr or "unknown"  # read here: the writer thread has no request
-    result = edge().write(lambda conn: auth.sign_in(conn, pin=body.pin, badge=body.badge, client=client,
+    credential = auth.credential(read(), pin=body.pin, badge=body.badge)
+    result = edge().write(lambda conn: auth.sign_in(conn, credential=credential, client=client,
                                                     device_id=body.device_id, ttl_hours=ttl))
     if result.retry_after:
         raise auth.TooManyAttempts(result.retry_after)
