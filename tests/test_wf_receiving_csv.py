@@ -51,7 +51,7 @@ def test_a_bad_file_names_the_bad_lines_and_writes_nothing(client, auth_for, sit
     r = upload(client, sup, bad)
     assert r.status_code == 422
     errors = [(e["line"], e["field"]) for e in r.get_json()["errors"]]
-    assert errors == [(3, "supplier"), (4, "line_no"), (5, "sku"), (7, "id")]
+    assert errors == [(3, "supplier"), (4, "line_no"), (5, "sku"), (7, "po_id")]
     messages = [e["message"] for e in r.get_json()["errors"]]
     assert "is repeated: first on line 2, again on line 4" in messages[1]
     assert messages[3] == "purchase order 'PO-7' already has an ASN or a receipt; it can no longer be replaced"

@@ -9,17 +9,14 @@ as POST /api/v1/purchase-orders, so an error reads the same in both.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from typing import Optional
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
+from edge.csvio.documents import DocumentKind
 from edge.csvio.kinds import Kind
-from edge.csvio.report import Report, RowError
-from edge.ledger import LedgerError
 from edge.models import Strict
-from edge.problems import validation_problem
 
 HEADER = ("supplier", "expected_at", "note")
 
@@ -45,81 +42,25 @@ class PurchaseOrderRow(Strict):
         return value
 
 
-def _key(row: PurchaseOrderRow) -> tuple:
-    # Unnumbered lines are numbered later and never repeat each other.
-    return (row.po_id, row.line_no) if row.line_no is not None else ("unnumbered", id(row))
+def _body(po_id: str, header: dict, rows: list) -> dict:
+    return {"id": po_id, "supplier": header.get("supplier") or "", "expected_at": header.get("expected_at"),
+            "note": header.get("note"),
+            "lines": [{"line_no": r.line_no, "sku": r.sku, "qty": r.qty, "lot": r.lot, "expiry": r.expiry}
+                      for r in rows]}
 
 
-def _label(row: PurchaseOrderRow) -> tuple[str, str]:
-    return "line_no", f"line {row.line_no} of purchase order {row.po_id!r}"
+def _save(conn, order, batch) -> str:
+    from edge.workflows.receiving_docs import save_purchase_order
+    existed = conn.execute("SELECT 1 FROM purchase_order WHERE id = ?", (order.id,)).fetchone()
+    save_purchase_order(conn, order, user_id=batch.user_id, replace=True)
+    return "updated" if existed else "created"
 
 
-def _group(batch) -> "OrderedDict[str, list]":
-    orders: OrderedDict[str, list] = OrderedDict()
-    for line, row in batch.rows:
-        orders.setdefault(row.po_id, []).append((line, row))
-    return orders
+def _model():
+    from edge.workflows.receiving_docs import PurchaseOrderIn
+    return PurchaseOrderIn
 
 
-def _header(rows, errors: list[RowError]) -> dict:
-    header: dict = {}
-    for line, row in rows:
-        for name in HEADER:
-            value = getattr(row, name)
-            if value is None:
-                continue
-            if header.get(name) is not None and header[name] != value:
-                errors.append(RowError(line, name, f"purchase order {row.po_id!r} has {name} {header[name]} on an "
-                                                   f"earlier line, not {value}"))
-            header.setdefault(name, value)
-    return header
-
-
-def _line_of(rows, field: str | None) -> tuple[int, str | None]:
-    """The file line and column behind a field of the PO body, e.g. lines[2].sku."""
-    if field and field.startswith("lines["):
-        index, _, column = field[len("lines["):].partition("].")
-        if index.isdigit() and int(index) < len(rows):
-            return rows[int(index)][0], column or None
-    return rows[0][0], field
-
-
-def _load(conn, batch) -> Report:
-    from edge.workflows.receiving_docs import PurchaseOrderIn, save_purchase_order
-    existing = {r[0] for r in conn.execute("SELECT id FROM purchase_order")}
-    for po_id, rows in _group(batch).items():
-        header = _header(rows, batch.errors)
-        body = {"id": po_id, "supplier": header.get("supplier") or "", "expected_at": header.get("expected_at"),
-                "note": header.get("note"),
-                "lines": [{"line_no": r.line_no, "sku": r.sku, "qty": r.qty, "lot": r.lot, "expiry": r.expiry}
-                          for _, r in rows]}
-        try:
-            order = PurchaseOrderIn.model_validate(body)
-        except ValidationError as exc:
-            for problem in validation_problem(exc)["errors"]:
-                line, column = _line_of(rows, problem["field"])
-                batch.errors.append(RowError(line, column, problem["message"]))
-            continue
-        conn.execute("SAVEPOINT purchase_order_row")
-        try:
-            save_purchase_order(conn, order, user_id=batch.user_id, replace=True)
-        except LedgerError as exc:
-            conn.execute("ROLLBACK TO purchase_order_row")
-            line, column = _line_of(rows, exc.field)
-            batch.errors.append(RowError(line, column, exc.detail))
-        conn.execute("RELEASE purchase_order_row")
-        if po_id in existing:
-            batch.report.updated += len(rows)
-        else:
-            batch.report.created += len(rows)
-        batch.progress(len(rows))
-    if batch.errors:
-        raise batch.fail()
-    return batch.report
-
-
-def job_for(batch):
-    return lambda conn: _load(conn, batch)
-
-
-KIND = Kind("purchase_orders", "purchase_order", PurchaseOrderRow, _key, _label, load=job_for)
+DOCUMENT = DocumentKind("purchase order", "po_id", HEADER, _model, _body, _save)
+KIND = Kind("purchase_orders", "purchase_order", PurchaseOrderRow, DOCUMENT.key, DOCUMENT.label,
+            load=DOCUMENT.job_for)
