@@ -54,6 +54,21 @@ def percentile(sorted_values, q: float) -> float:
     return sorted_values[k]
 
 
+def make_workdir(prefix: str) -> Path:
+    """A temp directory for a run's databases and server logs."""
+    import tempfile
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def remove_workdir(tmp: Path, keep: bool) -> None:
+    """Delete a run's temp directory, or say where it is with --keep."""
+    if keep:
+        print(f"kept {tmp}")
+    else:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

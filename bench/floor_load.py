@@ -26,10 +26,8 @@ import json
 import math
 import multiprocessing as mp
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from array import array
@@ -43,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    LoadResult, Server, _read_response, free_port, machine_cpu_seconds, machine_header, python,
-    tree_cpu_seconds,
+    LoadResult, Server, _read_response, free_port, machine_cpu_seconds, machine_header, make_workdir, python,
+    remove_workdir, tree_cpu_seconds,
 )
 
 SHARES = {"picking": 0.60, "putaway": 0.15, "receiving": 0.15, "counting": 0.05, "moves": 0.05}
@@ -519,7 +517,7 @@ def main(argv=None) -> int:
     scale = sum(SHARES[w] for w in workflows)
     budget = {w: int(args.rate_guess * SHARES[w] / scale * span * 1.5) for w in workflows}
 
-    tmp = Path(tempfile.mkdtemp(prefix="floorscan-floor-"))
+    tmp = make_workdir("floorscan-floor-")
     db = tmp / "demo.db"
     started = time.monotonic()
     try:
@@ -542,10 +540,7 @@ def main(argv=None) -> int:
             server.stop()
         print(f"\n(total {time.monotonic() - started:.0f} s)")
     finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_workdir(tmp, args.keep)
     return 0
 
 

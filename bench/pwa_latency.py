@@ -19,16 +19,16 @@ as in use), then goes online and times until the edge has answered them all.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Server, free_port, machine_header, percentile, python  # noqa: E402
+from _common import (  # noqa: E402
+    Server, free_port, machine_header, make_workdir, percentile, python, remove_workdir,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -85,7 +85,7 @@ def main() -> int:
 
     from edge.demo import build
 
-    tmp = Path(tempfile.mkdtemp(prefix="floorscan-pwa-bench-"))
+    tmp = make_workdir("floorscan-pwa-bench-")
     db = tmp / "demo.db"
     build(db, seed=3, scale=0.1, echo=lambda _: None)
     port = free_port()
@@ -153,10 +153,7 @@ def main() -> int:
             browser.close()
     finally:
         server.stop()
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_workdir(tmp, args.keep)
     return 0
 
 

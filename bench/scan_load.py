@@ -22,9 +22,7 @@ import math
 import multiprocessing as mp
 import queue
 import random
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -38,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from edge.cli import build_parser  # noqa: E402
 from _common import (  # noqa: E402
-    Client, LoadResult, Server, cpu_line, free_port, machine_header, percentile, python, run_load,
+    Client, LoadResult, Server, cpu_line, free_port, machine_header, make_workdir, percentile, python,
+    remove_workdir, run_load,
 )
 
 PINS = {"picker": "1111", "receiver": "2222", "counter": "3333", "supervisor": "4444", "admin": "5555"}
@@ -574,7 +573,7 @@ def main(argv=None) -> int:
     print("floorscan bench/scan_load.py")
     for line in machine_header():
         print(line)
-    tmp = Path(tempfile.mkdtemp(prefix="floorscan-bench-"))
+    tmp = make_workdir("floorscan-bench-")
     figures: dict = {}
     started = time.monotonic()
     try:
@@ -590,10 +589,7 @@ def main(argv=None) -> int:
         summary(args, figures)
         print(f"\n(total {time.monotonic() - started:.0f} s)")
     finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_workdir(tmp, args.keep)
     return 0
 
 
