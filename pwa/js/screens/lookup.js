@@ -4,6 +4,7 @@
 // moves that are still waiting to be sent.
 import { Offline, describe } from "../api.js";
 import { openCamera } from "../camera.js";
+import { photoControl } from "../photo.js";
 import { fill, h, qty, scanField } from "../ui.js";
 
 const HISTORY = 100;
@@ -35,7 +36,9 @@ export function mount(app, root) {
     } }, "Scan with camera");
   let latest = 0;
 
-  fill(root, h("h1", {}, "Look up"), form, cameraButton, cameraBox, card,
+  const photo = photoControl(app, (scan) => app.onScan(scan));
+
+  fill(root, h("h1", {}, "Look up"), form, cameraButton, cameraBox, photo, card,
     h("h2", { class: "small" }, "Recent scans"), log);
 
   async function handle(scan) {
