@@ -8,55 +8,22 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import time
 from pathlib import Path
 
 import pytest
-import requests
 
-from conftest import IN_CI, ROOT, LiveServer, assert_verified
-
-CHROMIUM = os.environ.get("FLOORSCAN_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-ARTIFACTS = ROOT / "test-artifacts"
-PHONE = {"width": 360, "height": 640}
+from _pwa_support import (  # noqa: F401  (fixtures are found by name)
+    ARGS, CHROMIUM, CONTROLS, PHONE, browser, context, edge, open_app, page, playwright, require_chromium, scan,
+    screenshot, server, sign_in, stock_qty,
+)
+from _pwa_support import all_pages as _all
 
 pytestmark = pytest.mark.browser
-
-if not Path(CHROMIUM).exists():
-    if IN_CI:
-        pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests. Install it with "
-                    "`make system-deps` (apt-get install chromium).", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs these tests",
-                allow_module_level=True)
-
-from playwright import sync_api  # noqa: E402  (a dev dependency; after the chromium check)
+require_chromium()
 
 
 # -- fixtures ---------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from edge.demo import build
-    path = tmp_path_factory.mktemp("pwa") / "demo.db"
-    build(path, seed=7, scale=0.1, echo=lambda _: None)
-    live = LiveServer(str(path)).start()
-    yield live
-    live.stop()
-    assert_verified(str(path))
-
-
-@pytest.fixture(scope="module")
-def edge(server):
-    """requests against the edge as the supervisor (to check what the PWA did)."""
-    session = requests.Session()
-    token = session.post(server.url + "/api/v1/session", json={"pin": "4444"}).json()["token"]
-    session.headers["Authorization"] = f"Bearer {token}"
-    session.base = server.url + "/api/v1"
-    return session
-
 
 @pytest.fixture(scope="module")
 def stock_pool(edge):
@@ -81,45 +48,6 @@ def stock_pool(edge):
     return {"rows": pool, "targets": targets}
 
 
-def _all(edge, path):
-    out, after = [], None
-    while True:
-        page = edge.get(edge.base + path, params={"limit": 1000, **({"after": after} if after else {})}).json()
-        out += page["items"]
-        after = page.get("next_after")
-        if not after:
-            return out
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_api.sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    yield chromium
-    chromium.close()
-
-
-@pytest.fixture
-def context(browser, server):
-    ctx = browser.new_context(viewport=PHONE, base_url=server.url, service_workers="allow")
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
 # -- helpers ----------------------------------------------------------------------------------
 
 def take(pool, n=1):
@@ -131,45 +59,6 @@ def target_for(pool, row):
     return next(code for code in pool["targets"] if code != row["bin"])
 
 
-def open_app(page):
-    page.goto("/app/")
-    page.wait_for_selector("body[data-ready=true]")
-
-
-def sign_in(page, pin="1111"):
-    open_app(page)
-    page.wait_for_selector("[data-screen=signin]")
-    for digit in pin:
-        page.get_by_role("button", name=f"Digit {digit}").click()
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("[data-screen=home]")
-
-
-def scan(page, code, per_key=0.004):
-    """Type a barcode the way a wedge scanner does: a burst of keys a few ms
-    apart, then Enter. The keys carry the scanner's own timestamps, as real
-    HID input does; Playwright's keyboard.type would stamp each key when the
-    page got round to it, so any pause on the page's main thread would look
-    like a slow scanner."""
-    cdp = getattr(page, "_scanner", None)
-    if cdp is None:
-        cdp = page._scanner = page.context.new_cdp_session(page)
-    t = time.time()
-    for i, ch in enumerate(code):
-        # keyDown only: the wedge reads keydown, and half the round trips keeps 20 scans/s easy.
-        cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": ch, "text": ch, "timestamp": t + i * per_key})
-    end = t + len(code) * per_key
-    enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
-    cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": "\r", "timestamp": end, **enter})
-    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "timestamp": end + per_key / 2, **enter})
-
-
-def screenshot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_function("document.getElementById('flash').className === 'flash'")
-    page.screenshot(path=str(ARTIFACTS / f"pwa-{name}.png"))
-
-
 def move_through_ui(page, row, to_bin, qty):
     page.wait_for_selector("#move-prompt[data-step=from]")
     scan(page, row["bin"])
@@ -179,11 +68,6 @@ def move_through_ui(page, row, to_bin, qty):
     page.fill("#move-qty", str(qty))
     scan(page, to_bin)
     page.wait_for_selector("#move-prompt[data-step=from]")
-
-
-def stock_qty(edge, bin_code, sku):
-    rows = edge.get(edge.base + "/stock", params={"bin": bin_code, "sku": sku}).json()["items"]
-    return sum(r["qty"] for r in rows)
 
 
 # -- tests ------------------------------------------------------------------------------------
@@ -213,21 +97,11 @@ def test_wrong_pin_says_so_and_badge_scan_signs_in(page):
     assert page.get_by_role("heading", name="Hello, Rae Receiver").is_visible()
 
 
-CONTROLS = """() => [...document.querySelectorAll('button, a[href], input')]
-            .filter(el => el.offsetParent !== null)
-            .map(el => {
-              const r = el.getBoundingClientRect();
-              const name = el.getAttribute('aria-label') || el.textContent.trim() || el.placeholder;
-              return {tag: el.tagName, id: el.id, name, h: r.height, w: r.width};
-            })
-            .filter(c => !c.name || c.h < 48 || c.w < 48)"""
-
-
 def test_every_control_has_an_accessible_name_and_is_big_enough(page):
     open_app(page)
     assert page.evaluate(CONTROLS) == [], "signin"
     sign_in(page)
-    for screen in ("home", "lookup", "move", "attention", "pick"):
+    for screen in ("home", "lookup", "move", "attention", "pick", "putaway", "settings"):
         page.goto(f"/app/#{screen}")
         page.wait_for_selector(f"[data-screen={screen}]")
         page.wait_for_load_state("networkidle")
@@ -537,5 +411,13 @@ def test_camera_scans_through_the_real_camera_path(playwright, server, stock_poo
         assert page.evaluate("window.floorscan.scans.at(-1).symbology") == "qr_code"
         screenshot(page, "lookup-camera")
         page.get_by_role("button", name="Stop camera").click()
+        # The floor screens have the same camera: on Move the bin label fills the from-bin.
+        page.evaluate("window.floorscan.go('move')")
+        page.wait_for_selector("#move-prompt[data-step=from]")
+        page.get_by_role("button", name="Scan with camera").click()
+        page.wait_for_selector("#move-prompt[data-step=item]", timeout=20000)
+        assert page.locator("#move-step-from").inner_text() == row["bin"]
+        page.evaluate("window.floorscan.go('home')")  # leaving the screen turns the camera off
+        assert page.evaluate("document.querySelectorAll('video').length") == 0
     finally:
         chromium.close()

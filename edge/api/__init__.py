@@ -6,11 +6,11 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from edge.api import (
-        commands, counting, csv_api, docs, masterdata, picking, receiving, scan, session, settings_api, stock,
-        transfers,
+        commands, counting, csv_api, docs, floor, masterdata, picking, receiving, scan, session, settings_api,
+        stock, transfers,
     )
     for module in (session, scan, commands, stock, masterdata, csv_api, settings_api,
-                   receiving, picking, counting, transfers, docs):
+                   receiving, picking, counting, transfers, floor, docs):
         app.register_blueprint(module.bp)
     # Areas that live in their own packages; each module exposes `bp`.
     import importlib

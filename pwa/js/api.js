@@ -27,8 +27,8 @@ export class Api {
    * answer when the edge cannot be reached (it gets `stale_since` set);
    * otherwise that counts as Offline.
    */
-  async request(method, path, body, { stale = false } = {}) {
-    const headers = { Accept: "application/json, application/problem+json" };
+  async request(method, path, body, { stale = false, headers: extra = {} } = {}) {
+    const headers = { Accept: "application/json, application/problem+json", ...extra };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -64,7 +64,7 @@ export class Api {
     return this.request("GET", path + qs, undefined, options);
   }
 
-  post(path, body) { return this.request("POST", path, body ?? {}); }
+  post(path, body, options) { return this.request("POST", path, body ?? {}, options); }
 
   signIn({ pin, badge, deviceId }) {
     return this.post("/session", { ...(pin ? { pin } : { badge }), device_id: deviceId });

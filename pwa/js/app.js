@@ -4,7 +4,7 @@
 import { Api, Offline, describe } from "./api.js";
 import { LocalCatalog, download } from "./catalog.js";
 import { openStore } from "./db.js";
-import { signal, unlockAudio } from "./feedback.js";
+import { configure as configureFeedback, signal, unlockAudio } from "./feedback.js";
 import { connectLive } from "./live.js";
 import { MemoryStore, Outbox, SignedOut } from "./outbox.js";
 import { interpret } from "./scan.js";
@@ -13,13 +13,23 @@ import { fill, h, toast } from "./ui.js";
 import { attachWedge } from "./wedge.js";
 
 import * as attention from "./screens/attention.js";
+import * as count from "./screens/count.js";
+import * as exceptions from "./screens/exceptions.js";
+import * as floor from "./screens/floor.js";
 import * as home from "./screens/home.js";
 import * as lookup from "./screens/lookup.js";
 import * as move from "./screens/move.js";
 import * as pick from "./screens/pick.js";
+import * as putaway from "./screens/putaway.js";
+import * as receive from "./screens/receive.js";
+import * as returns from "./screens/returns.js";
+import * as settings from "./screens/settings.js";
 import * as signin from "./screens/signin.js";
 
-const SCREENS = { signin, home, lookup, move, attention, pick };
+const SCREENS = { signin, home, lookup, move, attention, pick, receive, putaway, count, returns, exceptions, floor,
+  settings };
+// How often the idle sign-out is checked; tests call checkIdle() instead of waiting.
+const IDLE_CHECK_MS = 30000;
 
 class App {
   constructor() {
@@ -50,7 +60,7 @@ class App {
     const cached = await this.store.cacheGet?.("catalog");
     if (cached) this.catalog = new LocalCatalog(cached);
 
-    attachWedge(document, (scan) => this.onScan(scan), { ...this.settings.wedge, gsSubstitute: this.settings.gsSubstitute });
+    this.applySettings(this.settings, { save: false });
     document.addEventListener("pointerdown", unlockAudio, { capture: true });
     document.addEventListener("keydown", unlockAudio, { capture: true, once: true });
     for (const name of ["online", "offline"]) window.addEventListener(name, () => this.renderStatus());
@@ -130,14 +140,31 @@ class App {
     if (this.user) this.signOut({ reason: "Your session ended: sign in again" });
   }
 
+  /** Use these device settings now (the wedge listener, feedback) and keep them. */
+  applySettings(next, { save = true } = {}) {
+    this.settings = next;
+    if (save) session.replaceSettings(next);
+    this.detachWedge?.();
+    this.detachWedge = attachWedge(document, (scan) => this.onScan(scan),
+      { ...next.wedge, gsSubstitute: next.gsSubstitute });
+    configureFeedback({ sound: next.sound !== false, vibration: next.vibration !== false });
+  }
+
   watchIdle() {
-    let last = Date.now();
-    const touch = () => { last = Date.now(); };
+    this.lastActivity = Date.now();
+    const touch = () => { this.lastActivity = Date.now(); };
     for (const name of ["pointerdown", "keydown"]) document.addEventListener(name, touch, { capture: true, passive: true });
-    setInterval(() => {
-      const limit = this.settings.idleMinutes * 60000;
-      if (this.user && limit > 0 && Date.now() - last > limit) this.signOut({ reason: "Signed out after being idle" });
-    }, 30000);
+    setInterval(() => this.checkIdle(), IDLE_CHECK_MS);
+  }
+
+  /** Sign out if nobody touched the device for the configured minutes; `now` is injectable for tests. */
+  checkIdle(now = Date.now()) {
+    const limit = this.settings.idleMinutes * 60000;
+    if (this.user && limit > 0 && now - this.lastActivity > limit) {
+      this.signOut({ reason: "Signed out after being idle" });
+      return true;
+    }
+    return false;
   }
 
   // -- routing -------------------------------------------------------------
@@ -150,8 +177,10 @@ class App {
 
   route() {
     const name = location.hash.slice(1) || "home";
-    const wanted = SCREENS[name] ? name : "home";
-    const target = this.user ? (wanted === "signin" ? "home" : wanted) : "signin";
+    // A screen the role has no tile for (a typed #exceptions on a picker's device) is home.
+    const allowed = this.user && new Set(["home", ...home.workflowsFor(this.user.role).map((w) => w.screen)]);
+    const wanted = SCREENS[name] && allowed?.has(name) ? name : "home";
+    const target = this.user ? wanted : "signin";
     this.screen?.unmount?.();
     const root = fill(document.getElementById("screen"));
     root.dataset.screen = target;
@@ -214,7 +243,10 @@ class App {
     }
     if (event === "task.assigned") toast("New task assigned to you", "info");
     if (event === "list.changed") toast("Your pick list changed", "info");
-    if (event === "count.requested") toast("A count was requested", "info");
+    if (event === "count.requested" && !(payload?.tasks ?? []).every((t) => t.excluded_user === this.user?.id)) {
+      toast("A count was requested", "info");
+    }
+    if (event === "putaway.tasks" && !["supervisor", "admin"].includes(this.user?.role)) toast("New putaway tasks", "info");
     this.screen?.onLive?.(event, payload);
   }
 

@@ -10,6 +10,12 @@ const TONES = {
 };
 
 let audio = null;
+let options = { sound: true, vibration: true };
+
+/** Device settings: sound and vibration may each be turned off (a quiet ward, a phone in a holster). */
+export function configure({ sound = true, vibration = true } = {}) {
+  options = { sound, vibration };
+}
 
 /** Browsers only let audio start after a gesture; call this from one (any tap). */
 export function unlockAudio() {
@@ -48,7 +54,7 @@ export function signal(kind, message = "") {
     clearTimeout(signal.timer);
     signal.timer = setTimeout(() => { flash.className = "flash"; flash.textContent = ""; }, kind === "ok" ? 350 : 1200);
   }
-  beep(tone.freq, tone.ms);
-  navigator.vibrate?.(tone.buzz);
+  if (options.sound) beep(tone.freq, tone.ms);
+  if (options.vibration) navigator.vibrate?.(tone.buzz);
   return performance.now();
 }

@@ -3,8 +3,9 @@
 // missed event costs a refresh and nothing else. Reconnects by itself.
 import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
 
+// The last five reach supervisors only (and putaway.tasks those who put away).
 const EVENTS = ["task.assigned", "task.cancelled", "list.changed", "count.requested", "stock.changed",
-  "transfer.expected"];
+  "transfer.expected", "putaway.tasks", "movement.recorded", "exception.raised", "count.approval"];
 
 /** Connect with the session token; onEvent(name, payload) also gets "connect"/"disconnect". */
 export function connectLive(token, onEvent) {

@@ -69,11 +69,13 @@ export class Outbox {
    * Record one action. It is in the store when this resolves; sending starts
    * in the background. A command made while offline is a replay: it already
    * happened on the floor, and the edge records it even against the odds.
+   * `local` is what the screen expects the command to do (e.g. the quantity a
+   * case barcode adds), kept with it on the device and never sent.
    */
-  async add(type, payload) {
+  async add(type, payload, local = undefined) {
     const command = {
       id: this.newId(), type, at: this.now().toISOString(), replay: !this.online(),
-      payload, user_id: this.userId,
+      payload, user_id: this.userId, ...(local === undefined ? {} : { local }),
     };
     await this.store.add(command);
     this.emit({ type: "queued", command });

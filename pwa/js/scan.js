@@ -174,3 +174,14 @@ export function upcEAsGtin14(digits) {
   }
   return `${body}${expected}`.padStart(14, "0");
 }
+
+/**
+ * The scan as the edge should read it: the edge does not know this device's
+ * GS substitute, so in a GS1 element string it goes back to a real GS (never
+ * inside a Digital Link URI, where "~" or "|" may be data).
+ */
+export function asSent(answer, gsSubstitute) {
+  const data = answer.raw.replace(/^\][A-Za-z][0-9A-Za-z]/, "");
+  if (!gsSubstitute || answer.kind !== "gs1" || /^[a-z][a-z0-9+.-]*:/i.test(data)) return answer.raw;
+  return answer.raw.split(gsSubstitute).join("\x1d");
+}

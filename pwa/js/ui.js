@@ -1,5 +1,6 @@
 // Tiny DOM helpers: screens build their markup with h() so text is always
 // text (no innerHTML with scanned data in it).
+import { Offline } from "./outbox.js";
 
 /** h("button", {class: "big", onclick}, "Label", child...) */
 export function h(tag, attrs = {}, ...children) {
@@ -58,4 +59,42 @@ export function scanField({ label, onSubmit, inputmode = "text", id = "scan-inpu
     onSubmit(value);
   } }, input, h("button", { type: "submit", class: "btn", "aria-label": `${label}: enter` }, "Enter"));
   return { form, input };
+}
+
+/** A status line under the prompt; say(kind, text) also beeps and flashes. */
+export function noteBox(app, id) {
+  const note = h("p", { class: "message", id, role: "status" });
+  const say = (kind, text) => {
+    app.signal(kind, kind === "ok" ? "" : text);
+    note.dataset.kind = kind;
+    note.textContent = text;
+  };
+  return { note, say };
+}
+
+/** A big −/number/+ row; get() reads it, set(n) writes it. */
+export function stepper({ id, label, min = 0, value = 1, onChange = () => {} }) {
+  const input = h("input", { id, type: "number", inputmode: "decimal", min: String(min), step: "any",
+    "aria-label": label, value: String(value), oninput: () => onChange(get()) });
+  const get = () => Number(input.value) || 0;
+  const set = (n) => { input.value = String(n); onChange(get()); };
+  const row = h("div", { class: "qty-row" },
+    h("button", { type: "button", class: "btn btn-square", "aria-label": `${label}: one less`,
+      onclick: () => set(Math.max(min, get() - 1)) }, "−"),
+    input,
+    h("button", { type: "button", class: "btn btn-square", "aria-label": `${label}: one more`,
+      onclick: () => set(get() + 1) }, "+"));
+  return { row, input, get, set };
+}
+
+/** Fetch with a cached copy for offline: [value, fromCache]. */
+export async function cachedGet(app, key, fetcher) {
+  try {
+    const value = await fetcher();
+    await app.store.cachePut?.(key, value);
+    return [value, false];
+  } catch (error) {
+    if (!(error instanceof Offline)) throw error;
+    return [(await app.store.cacheGet?.(key)) ?? null, true];
+  }
 }

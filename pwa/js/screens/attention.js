@@ -38,6 +38,21 @@ export function mount(app, root) {
 
 export function summary(command) {
   const p = command.payload ?? {};
-  if (command.type === "move") return `Move ${qty(p.qty)} × ${p.sku}: ${p.from_bin} → ${p.to_bin}`;
-  return `${command.type} ${p.sku ?? ""}`.trim();
+  const l = command.local ?? {};
+  switch (command.type) {
+    case "move": return `Move ${qty(p.qty)} × ${p.sku}: ${p.from_bin} → ${p.to_bin}`;
+    case "receipt.open": return `Open receipt ${p.document ?? "(blind)"} at ${p.dock_bin}`;
+    case "receipt.line": return `Receive ${l.qty != null ? `${qty(l.qty)} × ` : ""}${l.sku ?? p.sku ?? p.barcode}${p.damaged ? " (damaged)" : ""}`;
+    case "receipt.pallet": return `Receive pallet ${p.sscc}`;
+    case "receipt.close": return `Close receipt${p.final === false ? " (more coming)" : ""}`;
+    case "putaway.confirm": return `Put away task ${p.task_id} into ${p.to_bin}`;
+    case "count.start": return `Start count task ${p.task_id}`;
+    case "count": return `Count of bin ${p.bin} (task ${p.task_id})`;
+    case "return.receive": return `Return ${qty(p.qty)} × ${p.sku} into ${p.to_bin}`;
+    case "return.dispose": return `${p.action} line ${p.line_no} of ${p.return_id}`;
+    case "pick.confirm": return `Pick ${qty(p.qty)} at ${p.bin} (list ${p.list_id})`;
+    case "pick.short": return `Short pick at ${p.bin} (list ${p.list_id})`;
+    case "pick.tote": return `Tote ${p.tote} for list ${p.list_id}`;
+    default: return `${command.type} ${p.sku ?? ""}`.trim();
+  }
 }

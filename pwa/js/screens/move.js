@@ -3,6 +3,7 @@
 // to-bin. The move goes into the outbox at once and shows as done on the
 // device; the edge's answer follows (or lands under "needs attention").
 import { Offline } from "../api.js";
+import { cameraToggle } from "../camera-button.js";
 import { fill, h, qty as fmt, scanField } from "../ui.js";
 
 const MEASURED = new Set(["kg", "g", "lb", "oz", "t", "l", "ml", "m", "cm", "mm", "ft", "in", "m2", "m3"]);
@@ -30,7 +31,8 @@ export function mount(app, root) {
   const reset = h("button", { type: "button", class: "btn btn-wide btn-quiet", id: "move-reset",
     onclick: () => { s = fresh(); render(); } }, "Start over");
 
-  fill(root, h("h1", {}, "Move"), prompt, steps, qtyRow, note, form, reset, results);
+  const camera = cameraToggle(app);
+  fill(root, h("h1", {}, "Move"), prompt, steps, qtyRow, note, form, camera.button, camera.box, reset, results);
   render();
 
   function fresh() {
@@ -155,6 +157,7 @@ export function mount(app, root) {
 
   return {
     onScan: handle,
+    unmount() { camera.stop(); },
     onOutbox(event) {
       if (event.type !== "result") return;
       const line = results.querySelector(`[data-id="${event.command.id}"]`);

@@ -4,7 +4,8 @@
 // (pick.tote, pick.confirm, pick.short); what the screen shows is the edge's
 // last copy of the list with this device's unsent steps applied on top.
 import { Offline, describe } from "../api.js";
-import { interpret } from "../scan.js";
+import { asSent, interpret } from "../scan.js";
+import { cameraToggle } from "../camera-button.js";
 import { fill, h, qty as fmt, scanField } from "../ui.js";
 
 const TOTE_KINDS = new Set(["tote", "staging"]);
@@ -70,6 +71,7 @@ export function mount(app, root) {
   const actions = h("div", { class: "row", id: "pick-actions" });
   const { form } = scanField({ label: "Type a code", onSubmit: (code) => handle({ raw: code, data: code, aim: null }) });
   const body = h("div", {});
+  const camera = cameraToggle(app);
   fill(root, h("h1", {}, "Pick"), body);
 
   showLists();
@@ -100,7 +102,7 @@ export function mount(app, root) {
   async function open(id) {
     await refresh(id);
     if (!list) return;
-    fill(body, progress, prompt, big, detail, actions, note, form);
+    fill(body, progress, prompt, big, detail, actions, note, form, camera.button, camera.box);
     render();
   }
 
@@ -187,7 +189,7 @@ export function mount(app, root) {
       return say("error", `line ${line.seq} needs ${fmt(line.remaining - step.qty)} more of ${line.sku}; that scan adds ${fmt(adds)}`);
     }
     step.qty += adds;
-    step.item = answer.raw;
+    step.item = asSent(answer, app.settings.gsSubstitute || null);
     if (lot) step.lot = lot;
     if (answer.gs1?.serial) step.serial = answer.gs1.serial;
     step.stage = line.tracking === "lot" && !step.lot ? "lot" : "qty";
@@ -300,6 +302,6 @@ export function mount(app, root) {
     onLive(name) {
       if (name === "list.changed" || name === "task.assigned") (list ? resync() : showLists());
     },
-    unmount() { clearTimeout(timer); },
+    unmount() { clearTimeout(timer); camera.stop(); },
   };
 }
