@@ -54,6 +54,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     from edge import realtime
     realtime.init_app(app)
+    from edge.ops.logs import RequestIds
+    app.wsgi_app = RequestIds(app.wsgi_app)  # X-Request-Id in and out, and in every log line
 
     pwa_dir = Path(__file__).resolve().parent.parent / "pwa"
 

@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--threads", type=int, default=64, help="request threads (default: 64)")
+    p.add_argument("--central", metavar="URL", help="sync with central at URL in a process beside the server "
+                   "(default: $FLOORSCAN_CENTRAL_URL; docs/sync-edge.md)")
+    p.add_argument("--token", metavar="T", help="this warehouse's central token (default: $FLOORSCAN_CENTRAL_TOKEN)")
+    p.add_argument("--tls", nargs="?", const="", default=None, metavar="DIR",
+                   help="serve https with the certificates of `floorscan tls init` in DIR "
+                        "(default: $FLOORSCAN_TLS_DIR or ./tls; docs/operations.md)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="build a demo warehouse and serve it",
@@ -110,8 +116,23 @@ def cmd_init(args) -> int:
 
 def cmd_serve(args) -> int:
     _require_db(args.db)
+    from edge.config import load
     from edge.serve import serve
-    serve(args.db, host=args.host, port=args.port, threads=args.threads)
+    cfg = load()
+    central, token = args.central or cfg["CENTRAL_URL"], args.token or cfg["CENTRAL_TOKEN"]
+    if bool(central) != bool(token):
+        sys.exit("floorscan: give both --central URL and --token T (or neither)")
+    tls_files = None
+    if args.tls is not None:
+        from edge.ops import tls
+        tls_dir = os.path.abspath(args.tls or tls.default_dir())
+        try:
+            tls_files = tls.server_files(tls_dir)
+        except tls.TlsError as exc:
+            sys.exit(f"floorscan: {exc}")
+        os.environ["FLOORSCAN_TLS_DIR"] = tls_dir  # the workers' /ca page serves this CA
+    serve(args.db, host=args.host, port=args.port, threads=args.threads, central=(central, token) if central else None,
+          tls=tls_files)
     return 0
 
 

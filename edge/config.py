@@ -17,6 +17,11 @@ DEFAULTS = {
     "SYNCHRONOUS": "FULL",          # SQLite durability; FULL survives power loss
     "CORS_ORIGINS": [],
     "TRUSTED_PROXIES": 0,           # reverse proxies in front (TLS); 1 behind one Caddy/nginx
+    "TLS_DIR": "tls",               # `floorscan tls init`'s CA and server certificate (docs/operations.md)
+    "METRICS_TOKEN": None,          # if set, /metrics wants Authorization: Bearer <it>
+    "HEALTH_MIN_FREE_MB": 256,      # /healthz fails below this much free disk beside the database
+    "CENTRAL_URL": None,            # `serve` syncs with central here (docs/sync-edge.md)
+    "CENTRAL_TOKEN": None,          # this warehouse's token at central
 }
 
 

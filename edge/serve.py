@@ -159,35 +159,50 @@ class EdgeThreadWorker(ThreadWorker):
 
 
 class EdgeServer(BaseApplication):
-    def __init__(self, db_path: str, options: dict, writer_process: bool = False):
+    def __init__(self, db_path: str, options: dict, writer_process: bool = False,
+                 central: tuple[str, str] | None = None):
         self.db_path = db_path
         self.options = options
         self.writer: WriterSupervisor | None = None
         if writer_process:
             from edge.config import load
             self.writer = WriterSupervisor(db_path, load({"DATABASE": db_path})["SYNCHRONOUS"])
+        # One sync process per server, kept alive by the master (sync/loop.py says why not a thread).
+        self.sync = None
+        if central:
+            from sync.loop import SyncSupervisor
+            self.sync = SyncSupervisor(db_path, *central)
         super().__init__()
 
     def load_config(self):
         for key, value in self.options.items():
             if key in self.cfg.settings:  # older gunicorns lack some settings
                 self.cfg.set(key, value)
-        if self.writer is not None:
+        if self.writer is not None or self.sync is not None:
             self.cfg.set("on_starting", self._on_starting)
             self.cfg.set("on_exit", self._on_exit)
 
     def _on_starting(self, arbiter):
         from edge.db import init_db
         init_db(self.db_path)  # migrations first, before anyone writes
-        self.writer.start()
+        if self.writer is not None:
+            self.writer.start()
+        if self.sync is not None:
+            self.sync.start()
 
     def _on_exit(self, arbiter):
-        self.writer.stop()
+        if self.sync is not None:
+            self.sync.stop()
+        if self.writer is not None:
+            self.writer.stop()
 
     def load(self):
         from edge.app import create_app
         from edge.realtime import socketio
         app = create_app({"DATABASE": self.db_path})
+        if self.sync is not None:
+            from sync.edge_api import start_status_events
+            start_status_events(app)  # sync.status to this worker's supervisors
         if self.writer is not None:
             from edge.writer_process import RemoteWriter
             app.extensions["floorscan_writer_process"] = RemoteWriter(self.writer.address)
@@ -220,9 +235,18 @@ def options(host: str, port: int, threads: int = 64, workers: int | None = None)
         # gunicorn >= 25 opens a control socket at one fixed path per user; two
         # edges (or a test and the demo) on one box would fight over it.
         "control_socket_disable": True,
+        # JSON (or text) log lines with request ids; access log only with FLOORSCAN_ACCESS_LOG.
+        "logger_class": "edge.ops.logs.GunicornLogger",
     }
 
 
-def serve(db_path: str, host: str = "0.0.0.0", port: int = 8000, threads: int = 64) -> None:
+def serve(db_path: str, host: str = "0.0.0.0", port: int = 8000, threads: int = 64,
+          central: tuple[str, str] | None = None, tls: tuple[str, str] | None = None) -> None:
+    """``central``: (url, token) to run the sync loop beside the server; ``tls``: (certfile, keyfile)."""
     opts = options(host, port, threads)
-    EdgeServer(os.path.abspath(db_path), opts, writer_process=writer_process_wanted(opts["workers"])).run()
+    if tls:
+        opts.update(certfile=tls[0], keyfile=tls[1])
+    from edge.ops.metrics import prepare_multiprocess
+    prepare_multiprocess()  # before the workers fork: they share /metrics' counters through it
+    EdgeServer(os.path.abspath(db_path), opts, writer_process=writer_process_wanted(opts["workers"]),
+               central=central).run()

@@ -25,6 +25,8 @@ def _load_all_routes():
     import edge.api
     for mod in pkgutil.iter_modules(edge.api.__path__):
         importlib.import_module(f"edge.api.{mod.name}")
+    for name in edge.api.installed(edge.api.EXTENSIONS):  # blueprints that live in other packages
+        importlib.import_module(name)
 
 
 _load_all_routes()

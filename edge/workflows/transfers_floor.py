@@ -8,17 +8,18 @@ ends short raises ``transfer_short`` when the transfer is closed.
 """
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 from pydantic import Field
 
 from edge.commands.registry import register
 from edge.commands.stock_commands import BinCode, Qty, Sku
-from edge.ledger import LedgerError, Movement, PostResult, post_movements
+from edge.ledger import LedgerError, Movement, PostResult, post_movements, utcnow
 from edge.models import Strict
 from edge.workflows import exceptions
 from edge.workflows.moves import bin_of_kind, stamp
-from edge.workflows.transfers import NotThisSite, head, site_id
+from edge.workflows.transfers import NotThisSite, get, head, site_id
 
 EPS = 1e-6
 LOADERS = {"picker", "receiver", "supervisor", "admin"}
@@ -167,6 +168,9 @@ def dispatch(conn, ctx, p: TransferRef) -> PostResult:
                             field="transfer_id")
     conn.execute("UPDATE transfer SET status = 'shipped', shipped_at = ?, shipped_by = ? WHERE id = ?",
                  (ctx.at, ctx.user_id, t["id"]))
+    # Central learns of the lorry through the sync outbox, in this same transaction (docs/sync.md).
+    conn.execute("INSERT INTO sync_outbox (kind, key, body, created_at) VALUES ('transfer', ?, ?, ?)",
+                 (t["id"], json.dumps(get(conn, t["id"])), utcnow()))
     return PostResult()
 
 
