@@ -22,6 +22,9 @@ DEFAULTS = {
     "HEALTH_MIN_FREE_MB": 256,      # /healthz fails below this much free disk beside the database
     "CENTRAL_URL": None,            # `serve` syncs with central here (docs/sync-edge.md)
     "CENTRAL_TOKEN": None,          # this warehouse's token at central
+    "DECODE_MAX_BYTES": 10 * 1024 * 1024,  # POST /api/v1/decode photo size limit (docs/decoding.md)
+    "DECODE_MAX_PIXELS": 50_000_000,       # and its pixel limit, checked from the header before decoding
+    "LABEL_PRINTER_TIMEOUT_SECONDS": 5.0,  # raw ZPL to a printer's port 9100 (docs/labels.md)
 }
 
 
