@@ -152,6 +152,24 @@ def _emit(app, posts) -> None:
     for post in posts:
         for event, payload, rooms in getattr(post, "notices", ()):
             notify(event, payload, rooms)
+    changed = [ch for post in posts for ch in post.changes]
+    for hook in COMMIT_HOOKS:
+        try:
+            hook(app, changed)
+        except Exception:  # noqa: BLE001 - one area's hook must not stop the others' events
+            log.exception("after-commit hook %s failed", getattr(hook, "__qualname__", hook))
+
+
+# Areas that react to committed stock changes (low-stock alerts, pick-face refills:
+# edge/api/replenishment.py) register here with on_commit(); each hook gets the app
+# and the changes of one flush, on the live-event thread, after the commit.
+COMMIT_HOOKS: list = []
+
+
+def on_commit(hook):
+    if hook not in COMMIT_HOOKS:
+        COMMIT_HOOKS.append(hook)
+    return hook
 
 
 def notify(event: str, payload: dict, rooms: list[str]) -> None:
