@@ -62,6 +62,16 @@ class Gap(CentralError):
         super().__init__(f"central holds up to seq {cursor} only ({detail}); resending from there")
 
 
+class CursorAhead(CentralError):
+    """Central never handed out this change cursor (it was restored from an older
+    backup): the edge must read the change feed again from 0, which is safe
+    because applying changes is idempotent (docs/sync-edge.md)."""
+
+    def __init__(self, cursor: int, detail: str):
+        self.cursor = cursor
+        super().__init__(detail)
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -169,6 +179,11 @@ class CentralClient:
     def changes(self, after: int, limit: int) -> dict:
         """One page of down changes after ``after``, checked; see :func:`check_page`."""
         status, body, text = self._call("GET", "/sync/changes", params={"after": after, "limit": limit})
+        if status == 409 and body is not None and _problem_kind(body) == "cursor-ahead":
+            held = body.get("cursor")
+            if not _is_int(held) or held < 0 or held >= after:
+                raise BadAnswer(f"a cursor-ahead answer with cursor {held!r} after {after} makes no sense")
+            raise CursorAhead(held, body.get("detail") or "cursor ahead of central")
         if status != 200:
             raise Refused(status, body, text)
         return check_page(body, after)

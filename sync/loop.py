@@ -26,7 +26,7 @@ from edge.db import connect
 from edge.writer import open_write_connection, run_jobs
 from sync import status
 from sync.apply import apply_page
-from sync.client import CentralClient, CentralError
+from sync.client import CentralClient, CentralError, CursorAhead
 from sync.up import LocalGap, edge_seq, push_movements, push_outbox
 
 log = logging.getLogger("sync")
@@ -126,7 +126,16 @@ class SyncLoop:
                                       self.batch, self.stop)
         after, applied = state["down_cursor"], 0
         while not self.stop.is_set():
-            page = self.client.changes(after, self.page)
+            try:
+                page = self.client.changes(after, self.page)
+            except CursorAhead as exc:
+                # Central lost changes it had handed out (restored from a backup):
+                # read its whole feed again; applying a change twice is harmless.
+                log.warning("central's change feed ends at %d, before this edge's %d (%s); reading it again "
+                            "from 0", exc.cursor, after, exc)
+                self.write(lambda conn, a=after: status.reset_down_cursor(conn, a))
+                after = 0
+                continue
             if not page["changes"] and page["cursor"] == after:
                 break
             result = self.write(lambda conn, p=page, a=after: apply_page(conn, p, a))

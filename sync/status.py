@@ -76,6 +76,14 @@ def record_up_cursor(conn, cursor: int, sent: int) -> None:
                  "WHERE id = 1", (cursor, sent, utcnow()))
 
 
+def reset_down_cursor(conn, expected: int) -> None:
+    """Read central's change feed again from 0 (it answered cursor-ahead)."""
+    stored = conn.execute("SELECT down_cursor FROM sync_state WHERE id = 1").fetchone()[0]
+    if stored != expected:
+        raise RuntimeError(f"the down cursor moved from {expected} to {stored} under this sync process")
+    conn.execute("UPDATE sync_state SET down_cursor = 0, updated_at = ? WHERE id = 1", (utcnow(),))
+
+
 def record_attempt(conn, central_url: str) -> None:
     conn.execute("UPDATE sync_state SET last_attempt_at = ?, central_url = ?, updated_at = ? WHERE id = 1",
                  (utcnow(), central_url, utcnow()))

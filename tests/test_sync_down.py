@@ -146,3 +146,18 @@ def test_a_transfer_ordered_at_central_opens_at_the_source(company):
     sync(edges, tokens, central, "WH1")
     assert rows(edges["WH1"], "SELECT from_site, to_site, status FROM transfer WHERE id = ?", order["id"]) == [
         {"from_site": "WH1", "to_site": "WH2", "status": "open"}]
+
+
+def test_an_edge_ahead_of_a_restored_central_reads_the_change_feed_again_from_zero(company):
+    central, store, tokens, edges = company
+    erp_changes(store, 0)
+    sync(edges, tokens, central, "WH1")
+    wh1 = edges["WH1"]
+    held = store.changes("WH1", 0, 10_000)["cursor"]
+    before = dump(wh1)
+    # As if central were restored from a backup older than what this edge applied.
+    write(wh1, lambda conn: conn.execute("UPDATE sync_state SET down_cursor = ?", (held + 1000,)))
+    sync(edges, tokens, central, "WH1")
+    assert sync_state(wh1)["down_cursor"] == held
+    assert dump(wh1) == before
+    assert sync_state(wh1)["last_error"] is None
