@@ -20,7 +20,7 @@ def postgres_or_skip() -> None:
     """PostgreSQL must be there in CI (the test FAILS); locally a missing server skips."""
     import psycopg
     try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
+        psycopg.connect(PG_URL, connect_timeout=15).close()
     except psycopg.OperationalError as exc:
         if IN_CI:
             pytest.fail(f"PostgreSQL at {PG_URL} is unreachable and CI must run the PostgreSQL contract tests: {exc}",

@@ -3,6 +3,7 @@ render PDF pages to images, and a stand-in network printer (a real TCP socket)."
 from __future__ import annotations
 
 import io
+import select
 import shutil
 import socket
 import subprocess
@@ -76,6 +77,8 @@ class StuckPrinter:
             s.setblocking(False)
             s.connect_ex(self.sock.getsockname())
             self.fillers.append(s)
+        # The first filler's handshake done (it is writable): the queue is full before any test connects.
+        select.select([], self.fillers[:1], [], 30)
 
     def close(self):
         for s in self.fillers:

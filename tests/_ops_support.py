@@ -85,7 +85,7 @@ def receive(n: int = 1) -> list[dict]:
 
 
 def sign_in(base: str, verify=True, role: str = "receiver") -> dict:
-    r = requests.post(f"{base}/api/v1/session", json={"pin": PINS[role]}, timeout=10, verify=verify)
+    r = requests.post(f"{base}/api/v1/session", json={"pin": PINS[role]}, timeout=30, verify=verify)
     assert r.status_code == 201, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
@@ -151,7 +151,7 @@ class Process:
                                      stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"),
                                      start_new_session=True)
 
-    def wait_ready(self, url: str, verify=True, timeout: float = 40) -> None:
+    def wait_ready(self, url: str, verify=True, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

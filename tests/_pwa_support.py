@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def require_chromium() -> None:
 def server(tmp_path_factory):
     from edge.demo import build
     path = tmp_path_factory.mktemp("pwa") / "demo.db"
-    build(path, seed=7, scale=0.1, echo=lambda _: None)
+    # The edge's day is the UTC date (count schedule, expiry); date.today() is the machine's local one.
+    build(path, seed=7, scale=0.1, echo=lambda _: None, today=datetime.now(timezone.utc).date())
     live = LiveServer(str(path)).start()
     yield live
     live.stop()
@@ -119,16 +121,17 @@ def sign_in(page, pin="1111"):
     page.wait_for_selector("[data-screen=home]")
 
 
-def scan(page, code, per_key=0.004):
+def scan(page, code, per_key=0.004, at=None):
     """Type a barcode the way a wedge scanner does: a burst of keys a few ms
     apart, then Enter. The keys carry the scanner's own timestamps, as real
     HID input does; Playwright's keyboard.type would stamp each key when the
     page got round to it, so any pause on the page's main thread would look
-    like a slow scanner."""
+    like a slow scanner. ``at``: the scanner's time (time.time()) of the first
+    key, for a burst on the scanner's own clock; now by default."""
     cdp = getattr(page, "_scanner", None)
     if cdp is None:
         cdp = page._scanner = page.context.new_cdp_session(page)
-    t = time.time()
+    t = time.time() if at is None else at
     for i, ch in enumerate(code):
         # keyDown only: the wedge reads keydown, and half the round trips keeps 20 scans/s easy.
         cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": ch, "text": ch, "timestamp": t + i * per_key})

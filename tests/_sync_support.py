@@ -128,7 +128,7 @@ def pg_url(schema: str) -> str:
     """A PostgreSQL URL whose search_path is a fresh private schema (FAIL in CI if unreachable)."""
     import psycopg
     try:
-        with psycopg.connect(PG_BASE, autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(PG_BASE, autocommit=True, connect_timeout=15) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
     except psycopg.OperationalError as exc:
@@ -166,7 +166,7 @@ class Central:
         self.log_path = Path(log_dir) / f"central-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> "Central":
+    def start(self, timeout: float = 60) -> "Central":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "edge.cli", "central", "serve", "--db", self.db_url, "--port", str(self.port),
              "--host", "127.0.0.1"],
@@ -177,7 +177,7 @@ class Central:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"central exited: {self.log_path.read_text()[-2000:]}")
             try:
-                requests.get(self.url + "/api/v1/sync/cursor", timeout=1)
+                requests.get(self.url + "/api/v1/sync/cursor", timeout=5)
                 return self
             except requests.RequestException:
                 time.sleep(0.05)

@@ -137,7 +137,7 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
         self.log_path = Path(db_path).with_suffix(".server.log")
 
-    def start(self, timeout: float = 30) -> "LiveServer":
+    def start(self, timeout: float = 60) -> "LiveServer":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "edge.cli", "serve", "--db", self.db_path, "--host", "127.0.0.1",
              "--port", str(self.port), "--threads", "16"],
@@ -148,10 +148,11 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
             try:
-                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
+                if requests.get(self.url + "/api/v1/health", timeout=5).ok:
                     return self
             except requests.RequestException:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError("server did not start in time")
 
     def kill(self, sig=9) -> None:

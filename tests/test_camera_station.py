@@ -144,7 +144,7 @@ class FakeCapture:
 def test_a_slow_decoder_drops_frames_instead_of_growing_memory():
     source = FrameSource("rtsp://cam/stream", queue_size=2, capture=lambda _: FakeCapture(None))
     source.start()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60  # a ceiling for a busy machine: it takes milliseconds
     while source.dropped < 500 and time.monotonic() < deadline:
         assert source.frames.qsize() <= 2
         time.sleep(0.01)
@@ -162,7 +162,7 @@ def test_a_stream_that_drops_is_reopened_with_backoff():
 
     source = FrameSource("rtsp://user:secret@cam/stream", queue_size=100, backoff=(0.01, 0.05), capture=capture)
     source.start()
-    got, deadline = 0, time.monotonic() + 5
+    got, deadline = 0, time.monotonic() + 60
     while got < 7 and time.monotonic() < deadline:
         try:
             got += source.frames.get(timeout=0.1) is not None
@@ -176,7 +176,7 @@ def test_a_stream_that_drops_is_reopened_with_backoff():
 
 def test_a_file_that_cannot_be_opened_ends_the_run(tmp_path):
     source = FrameSource(str(tmp_path / "missing.avi")).start()
-    assert source.frames.get(timeout=5) is FrameSource.END
+    assert source.frames.get(timeout=60) is FrameSource.END
     assert source.status == "stopped" and "cannot open" in source.last_error
 
 
@@ -231,7 +231,7 @@ def test_station_reports_reach_supervisors_live(app, client, auth_for):
     r = client.post("/api/v1/camera/stations/DOCK-1/reads", json={"reads": [read]}, headers=auth_for("receiver"))
     assert r.get_json() == {"added": 0}   # the station resent it: stored once
     events = []
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline and {"camera.status", "camera.reads"} - {e["name"] for e in events}:
         events += sio.get_received()
         time.sleep(0.02)

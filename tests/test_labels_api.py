@@ -140,7 +140,15 @@ def test_printer_silent_is_504(client, sup, app):
         stuck.close()
 
 
-def test_print_request_shape(client, sup):
+def test_print_request_shape(client, sup, monkeypatch):
+    import socket
+    real = socket.getaddrinfo
+
+    def no_such_host(host, *args, **kw):  # .invalid never resolves (RFC 6761); no DNS server is asked
+        if str(host).endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kw)
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
     assert_problem(client.post(f"{API}/print", json={"printer": "10.0.0.1:9100"}, headers=sup), 422, field="bins")
     assert_problem(client.post(f"{API}/print", json={"printer": "host:notaport", "bins": {"codes": ["A-01-01"]}},
                                headers=sup), 422, field="printer", detail="not a printer address")
@@ -175,7 +183,7 @@ def test_cli_writes_and_prints(site, db_path, tmp_path):
     try:
         r = run_cli("bins", "--zone", "A", "--db", db_path, "--printer", printer.address)
         assert r.returncode == 0, r.stderr
-        assert printer.done.wait(5) and printer.jobs[0].count(b"^XA") == 2
+        assert printer.done.wait(30) and printer.jobs[0].count(b"^XA") == 2
     finally:
         printer.close()
 

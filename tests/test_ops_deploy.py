@@ -118,17 +118,17 @@ def unit_server(tmp_path_factory):
 
 def test_the_edge_starts_from_its_unit_with_tls_and_json_logs(unit_server):
     server, port, ca = unit_server
-    r = requests.get(f"https://localhost:{port}/healthz", verify=ca, headers={"X-Request-Id": "drill-42"})
+    r = requests.get(f"https://localhost:{port}/healthz", verify=ca, headers={"X-Request-Id": "drill-42"}, timeout=30)
     assert r.status_code == 200 and r.json()["status"] == "ok"
     assert r.json()["checks"]["writer"]["kind"] == "process"  # two workers + the writer process
     assert r.headers["X-Request-Id"] == "drill-42"
     # The app is served too, and a browser without the CA is refused.
-    assert requests.get(f"https://127.0.0.1:{port}/api/v1/health", verify=ca).ok
+    assert requests.get(f"https://127.0.0.1:{port}/api/v1/health", verify=ca, timeout=30).ok
     with pytest.raises(requests.exceptions.SSLError):
-        requests.get(f"https://localhost:{port}/healthz", timeout=5)
+        requests.get(f"https://localhost:{port}/healthz", timeout=30)
     # Live events over wss (what the PWA opens on an https page).
     ws = websocket.create_connection(f"wss://localhost:{port}/socket.io/?EIO=4&transport=websocket",
-                                     sslopt={"ca_certs": ca}, timeout=10)
+                                     sslopt={"ca_certs": ca}, timeout=30)
     try:
         assert ws.recv().startswith('0{"sid":')  # Engine.IO's open packet
     finally:
@@ -141,7 +141,7 @@ def test_the_edge_starts_from_its_unit_with_tls_and_json_logs(unit_server):
     assert mine["logger"] == "gunicorn.access" and mine["duration_ms"] >= 0
 
 
-def _access_line(path, request_id: str, wait: float = 10) -> dict:
+def _access_line(path, request_id: str, wait: float = 30) -> dict:
     """The access log line of one request (gunicorn writes it just after the answer)."""
     deadline = time.monotonic() + wait
     while True:
@@ -157,10 +157,10 @@ def test_tls_handshake_checks_the_host_name(unit_server):
     _, port, ca = unit_server
     context = ssl.create_default_context(cafile=ca)
     for good in ("localhost", "127.0.0.1"):
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
             with context.wrap_socket(raw, server_hostname=good) as tls_sock:
                 assert tls_sock.version() in ("TLSv1.2", "TLSv1.3")
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
         with pytest.raises(ssl.SSLCertVerificationError, match="mismatch|match"):
             context.wrap_socket(raw, server_hostname="wrong.example")
 

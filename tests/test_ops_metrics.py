@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -106,19 +107,28 @@ def test_a_scrape_sees_the_commands_of_both_workers(db_path, tmp_path):
     seed(db_path)
     mp_dir = tmp_path / "metrics"
     server = LiveServer(db_path, env={"FLOORSCAN_WORKERS": "2", "PROMETHEUS_MULTIPROC_DIR": str(mp_dir)}).start()
-    try:
-        load = Load(server.url, threads=8, per_post=1, fresh_connections=True).start()
-        try:
-            load.wait_for(150)
-        finally:
-            applied = load.stop()
-        assert not load.errors, load.errors[:3]
-        per_worker = {}
+
+    def applied_per_worker() -> dict[str, float]:
+        out = {}
         for f in mp_dir.glob("counter_*.db"):
             for metric in MultiProcessCollector.merge([str(f)]):
                 for s in metric.samples:
                     if s.name == "floorscan_commands_total" and s.labels == {"result": "applied"}:
-                        per_worker[f.name] = per_worker.get(f.name, 0) + s.value
+                        out[f.name] = out.get(f.name, 0) + s.value
+        return out
+    try:
+        load = Load(server.url, threads=8, per_post=1, fresh_connections=True).start()
+        try:
+            load.wait_for(150)
+            # The server answers as soon as one worker is up; on a busy machine the other may
+            # still be booting while the first 150 go by. Keep the load on until both took some.
+            deadline = time.monotonic() + 120
+            while len([n for n in applied_per_worker().values() if n > 0]) < 2 and time.monotonic() < deadline:
+                load.wait_for(load.applied + 20)
+        finally:
+            applied = load.stop()
+        assert not load.errors, load.errors[:3]
+        per_worker = applied_per_worker()
         busy = [name for name, n in per_worker.items() if n > 0]
         assert len(busy) == 2, per_worker  # both workers applied commands
         assert sum(per_worker.values()) == applied

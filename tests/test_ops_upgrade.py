@@ -50,11 +50,11 @@ def test_init_upgrades_an_old_database_and_verify_passes(old_db):
 def test_serve_upgrades_an_old_database_and_its_users_sign_in(old_db):
     server = LiveServer(str(old_db)).start()
     try:
-        assert requests.get(server.url + "/healthz", timeout=5).json()["status"] == "ok"
-        r = requests.post(server.url + "/api/v1/session", json={"pin": "2222"}, timeout=10)
+        assert requests.get(server.url + "/healthz", timeout=30).json()["status"] == "ok"
+        r = requests.post(server.url + "/api/v1/session", json={"pin": "2222"}, timeout=30)
         assert r.status_code == 201, r.text  # the old receiver's PIN still works
         headers = {"Authorization": f"Bearer {r.json()['token']}"}
-        r = requests.post(server.url + "/api/v1/commands", headers=headers, timeout=10, json={"commands": [
+        r = requests.post(server.url + "/api/v1/commands", headers=headers, timeout=30, json={"commands": [
             {"id": "22222222-2222-4222-8222-000000000001", "type": "receive", "at": "2026-11-27T08:00:00Z",
              "payload": {"sku": "SKU-1", "qty": 2, "to_bin": "DOCK-1"}}]})
         assert r.json()["results"][0]["status"] == "applied", r.text

@@ -46,6 +46,7 @@ def page(server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=server.url)
         page = context.new_page()
+        page.set_default_timeout(45000)  # a busy machine is slow, not wrong (as tests/_pwa_support.py)
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         yield page

@@ -59,8 +59,12 @@ def test_receive_an_asn_pallet_cases_gs1_damaged_and_close(page, edge):
     scan(page, "19506000002252")  # a case of 24, two of them
     page.wait_for_function("document.querySelector(\"#receive-lines tr[data-sku='SKU-100225'] td:nth-child(3)\")"
                            ".textContent.startsWith('48')")
-    # GS1-128: GTIN, expiry, lot, count 12 (FNC1 as GS after the variable-length lot)
-    scan(page, f"]C101095060000040061727032010R512679{GS}3012")
+    # GS1-128: GTIN, expiry, lot, count 12 (FNC1 as GS after the variable-length lot). The demo
+    # dates its lots from the day it is built: the label carries the ASN's expiry for the lot.
+    [expiry] = [ln["expiry"] for p in edge.get(edge.base + "/asns/ASN-500001").json()["pallets"]
+                for ln in p["lines"] if (ln["sku"], ln["lot"]) == ("SKU-100400", "R512679")]
+    yymmdd = expiry[2:4] + expiry[5:7] + expiry[8:10]
+    scan(page, f"]C1010950600000400617{yymmdd}10R512679{GS}3012")
     page.wait_for_function("document.querySelector(\"#receive-lines tr[data-sku='SKU-100400'] td:nth-child(3)\")"
                            ".textContent.startsWith('12')")
     # Beyond the tolerance: refused on the device with the figures

@@ -4,6 +4,7 @@ and the sync outbox, pick-face refills as putaway tasks."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -37,22 +38,36 @@ def sio_for(app, headers):
     return sio
 
 
-def wait_for(sio, name, seconds=3.0):
+def wait_for(sio, name, seconds=30.0):
+    """The ``name`` events to this client: waits for the first (a long ceiling: a busy
+    machine is slow, not wrong), then for the flush that sent it to finish, so anything
+    close behind it is seen too."""
     deadline = time.monotonic() + seconds
     got = []
     while time.monotonic() < deadline:
         got += [e["args"][0] for e in sio.get_received() if e["name"] == name]
         if got:
-            time.sleep(0.2)  # anything else close behind it is seen too
+            settle(sio.app)
             got += [e["args"][0] for e in sio.get_received() if e["name"] == name]
             return got
         time.sleep(0.02)
     return got
 
 
-def settle(app, seconds=0.4):
-    """Let the live-event flush (0.05 s in tests) and its after-commit hook run."""
-    time.sleep(seconds)
+def settle(app, seconds=30.0):
+    """Wait until the live-event flush (0.05 s in tests) and its after-commit hooks have
+    run: nothing is waiting to be flushed and no flush thread is still at work. Every
+    commit queues its flush before its answer, so after a request this is deterministic."""
+    from edge import realtime
+    pending = app.extensions["floorscan_realtime"]
+
+    def flushing():
+        return any(isinstance(t, threading.Timer) and getattr(t, "function", None) is realtime._flush
+                   for t in threading.enumerate())
+    deadline = time.monotonic() + seconds
+    while pending.scheduled or pending.posts or flushing():
+        assert time.monotonic() < deadline, "the live-event flush did not finish"
+        time.sleep(0.01)
 
 
 def alert_rows(db_path):

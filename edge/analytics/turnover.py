@@ -17,6 +17,25 @@ from edge.analytics.valuation import value
 from edge.ledger import LedgerError
 
 
+STATUS_ORDER = {"dead": 0, "slow": 1, "moving": 2}
+
+
+def turnover_ratio(issued: float, average_inventory: float, days: int) -> float | None:
+    """Issued / average inventory over a ``days`` window, scaled to a year (central reuses it)."""
+    return round(issued / average_inventory * 365 / days, 3) if average_inventory > 0 else None
+
+
+def days_of_supply(on_hand: float, daily_demand: float) -> float | None:
+    return on_hand / daily_demand if daily_demand > 0 else None
+
+
+def stock_status(demand_within_dead_days: bool, supply_days: float | None, slow_days: int) -> str:
+    """dead (no demand within dead_days), slow (days of supply over slow_days), else moving."""
+    if not demand_within_dead_days:
+        return "dead"
+    return "slow" if supply_days is None or supply_days > slow_days else "moving"
+
+
 def _check(days, dead_days, slow_days):
     for name, v in (("days", days), ("dead_days", dead_days), ("slow_days", slow_days)):
         if v is not None and v < 1:
@@ -43,7 +62,7 @@ def turnover_report(conn, as_of: date | None, days: int = 365) -> list[dict]:
         daily = demand.get(sku, 0.0) / days
         rows.append({"sku": sku, "on_hand": round(qty, 6), "issued": round(v.issued if v else 0.0, 6),
                      "cogs": round(cogs, 2), "average_inventory_value": round(avg_value, 2),
-                     "turnover": round(cogs / avg_value * 365 / days, 3) if avg_value > 0 else None,
+                     "turnover": turnover_ratio(cogs, avg_value, days),
                      "daily_demand": round(daily, 4),
                      "days_of_supply": round(qty / daily, 1) if daily > 0 else None})
     return rows
@@ -65,19 +84,14 @@ def dead_slow_report(conn, as_of: date | None, dead_days: int = 180, slow_days: 
         if v.qty <= 1e-6:
             continue
         daily = recent.get(sku, 0.0) / days
-        dos = v.qty / daily if daily > 0 else None
+        dos = days_of_supply(v.qty, daily)
         last_day = alive.get(sku)
+        status = stock_status(last_day is not None, dos, slow_days)
         if last_day is None:
-            status = "dead"
             last_day = _last_demand(conn, sku, end)
-        elif dos is None or dos > slow_days:
-            status = "slow"
-        else:
-            status = "moving"
         rows.append({"sku": sku, "status": status, "on_hand": round(v.qty, 6), "value": round(v.fifo_value(), 2),
                      "last_demand": last_day, "days_of_supply": round(dos, 1) if dos is not None else None})
-    order = {"dead": 0, "slow": 1, "moving": 2}
-    rows.sort(key=lambda r: (order[r["status"]], -r["value"], r["sku"]))
+    rows.sort(key=lambda r: (STATUS_ORDER[r["status"]], -r["value"], r["sku"]))
     return rows
 
 

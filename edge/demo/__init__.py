@@ -17,7 +17,7 @@ import random
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -63,7 +63,7 @@ def plan(seed: int = 42, scale: float = 1.0, today: date | None = None) -> Site:
     rng = random.Random(seed)
     bins = site_bins(scale)
     items = make_items(rng, max(20, round(ITEMS * scale)))
-    movements = opening_movements(rng, seed, today or date.today(), items, bins)
+    movements = opening_movements(rng, seed, today or _utc_today(), items, bins)
     return Site(bins, items, movements)
 
 
@@ -89,7 +89,7 @@ def build(path: str | os.PathLike, seed: int = 42, *, scale: float = 1.0, today:
             writer.run(lambda conn, b=batch: post_movements(conn, b))
         from edge.demo import workflows
         user_ids = writer.run(lambda conn: {r["role"]: r["id"] for r in conn.execute("SELECT id, role FROM user")})
-        workflows.add_all(writer, seed, today or date.today(), user_ids)
+        workflows.add_all(writer, seed, today or _utc_today(), user_ids)
     except BaseException:
         writer.close()
         _remove(partial)
@@ -151,3 +151,10 @@ def _move_into_place(partial: Path, path: Path) -> None:
     os.replace(partial, path)
     for suffix in ("-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
+
+
+def _utc_today() -> date:
+    # The edge keeps dates in UTC (counting schedules, expiry checks); a demo
+    # built from the machine's local date would be a day off near midnight.
+    return datetime.now(timezone.utc).date()
+

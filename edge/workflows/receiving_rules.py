@@ -2,7 +2,7 @@
 a supervisor's approval, expiry on arrival, and goods arriving after close. No Flask."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timezone
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -47,7 +47,7 @@ def flag(conn, ctx, result: PostResult, kind: str, detail: str, receipt_id: str,
 
 
 def scan_date(ctx) -> str:
-    return ctx.at[:10] if ctx.at else date.today().isoformat()
+    return ctx.at[:10] if ctx.at else datetime.now(timezone.utc).date().isoformat()  # UTC, like ctx.at
 
 
 def past_expiry(conn, sku: str, lot: str | None, expiry: str | None, today: str) -> str | None:

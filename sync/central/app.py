@@ -30,7 +30,7 @@ def health():
 def create_app(store_url: str, config: dict | None = None) -> Flask:
     """The central service. config READ_ONLY=True serves only the read API and
     writes nothing (no migrations either): for a PostgreSQL streaming replica."""
-    from sync.central import api_erp, api_read, api_sync
+    from sync.central import api_erp, api_read, api_reports, api_sync
     app = Flask("floorscan-central")
     # The raw (maybe gzipped) body; the gunzipped size is checked separately (spec.body_bytes).
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, JSON_SORT_KEYS=False, READ_ONLY=False)
@@ -53,7 +53,8 @@ def create_app(store_url: str, config: dict | None = None) -> Flask:
         return respond(problem(422, f"a value cannot be stored or searched for: {exc}".splitlines()[0],
                                title="Invalid input", slug="validation"))
 
-    blueprints = (api_read.bp, docs_bp) if app.config["READ_ONLY"] else (api_sync.bp, api_erp.bp, api_read.bp, docs_bp)
+    blueprints = ((api_read.bp, api_reports.bp, docs_bp) if app.config["READ_ONLY"]
+                  else (api_sync.bp, api_erp.bp, api_read.bp, api_reports.bp, docs_bp))
     for bp in blueprints:
         app.register_blueprint(bp)
     return app
