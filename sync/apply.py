@@ -136,9 +136,18 @@ def transfer_order(conn, key, op, data):
     return APPLIED
 
 
+def transfer_receipt(conn, key, op, data):
+    """The destination received (some of) a transfer this site shipped: empty the in-transit bin."""
+    if op == "delete":
+        return KEPT
+    transfers.apply_receipt(conn, transfers.TransferReceiptIn.model_validate(dict(data, id=key)))
+    return APPLIED
+
+
 HANDLERS: dict[str, Callable] = {
     "item": item, "barcode": barcode, "bin": bin_, "purchase_order": purchase_order, "asn": asn,
     "sales_order": sales_order, "transfer": transfer, "transfer_order": transfer_order,
+    "transfer_receipt": transfer_receipt,
 }
 # Master data first within a page, so a document may name an item of the same page.
 ORDER = {kind: n for n, kind in enumerate(("item", "bin", "barcode"))}

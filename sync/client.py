@@ -189,7 +189,8 @@ class CentralClient:
         return check_page(body, after)
 
 
-KINDS = ("item", "barcode", "bin", "purchase_order", "asn", "sales_order", "transfer", "transfer_order")
+KINDS = ("item", "barcode", "bin", "purchase_order", "asn", "sales_order", "transfer", "transfer_order",
+         "transfer_receipt")
 
 
 def check_page(body: dict, after: int) -> dict:

@@ -10,6 +10,7 @@ from _sync_support import Central, add_warehouse, make_edge, sync_state, write
 from conftest import PINS, add_users, assert_verified, command, post_commands, sign_in
 from edge.app import create_app
 from edge.db import connect
+from sync.central.company import Company
 from sync.central.store import open_store
 from sync.loop import SyncLoop
 
@@ -108,6 +109,9 @@ def test_master_data_and_documents_come_down_and_replaying_from_zero_changes_not
 
 def test_a_transfer_dispatched_at_one_warehouse_is_received_at_the_other(company):
     central, store, tokens, edges = company
+    for wh in ("WH1", "WH2"):  # their earlier movements, so central's company stock has a baseline
+        sync(edges, tokens, central, wh)
+    base = Company(store).company_stock(None).get("SKU-001", 0)
     app1, client1, boss1 = floor(edges["WH1"])
     app2, client2, boss2 = floor(edges["WH2"])
     try:
@@ -132,9 +136,99 @@ def test_a_transfer_dispatched_at_one_warehouse_is_received_at_the_other(company
         assert [r["status"] for r in results] == ["applied", "applied"], results
         sync(edges, tokens, central, "WH2")
         assert store.transfer(tid)["status"] == "received"
+        # The receipt comes back to WH1, which takes the goods out of its in-transit bin (and says so up).
+        sync(edges, tokens, central, "WH1")
+        sync(edges, tokens, central, "WH1")
+        assert transit(edges["WH1"], "SKU-001") == 0
+        assert rows(edges["WH1"], "SELECT status FROM transfer WHERE id = ?", tid) == [{"status": "received"}]
+        # WH1 received 2 and sent them to WH2: the company holds 2 more, not 4.
+        assert Company(store).company_stock(None).get("SKU-001") == base + 2
     finally:
         app1.extensions["floorscan"].close()
         app2.extensions["floorscan"].close()
+    for edge in edges.values():
+        assert_verified(edge)
+
+
+def transit(path, sku) -> float:
+    return sum(r["qty"] for r in rows(path, "SELECT qty FROM stock WHERE bin = 'TRANSIT' AND sku = ?", sku))
+
+
+def ledger(path) -> dict:
+    """What a replay of the change feed must leave alone: transfers, their items, movements, stock, exceptions."""
+    return {"transfer": rows(path, "SELECT id, status, received_at FROM transfer ORDER BY id"),
+            "transfer_item": rows(path, "SELECT * FROM transfer_item ORDER BY transfer_id, sku, lot, serial"),
+            "movement": rows(path, "SELECT id, kind, sku, lot, serial, qty, from_bin, to_bin, replayed "
+                                   "FROM movement ORDER BY seq"),
+            "stock": rows(path, "SELECT bin, sku, lot, qty FROM stock ORDER BY bin, sku, lot"),
+            "exception": rows(path, "SELECT kind, detail FROM exception ORDER BY id")}
+
+
+def test_a_transfer_received_in_two_parts_leaves_the_source_in_transit_bin_once(company):
+    central, store, tokens, edges = company
+    wh1, wh2 = edges["WH1"], edges["WH2"]
+    for wh in ("WH1", "WH2"):
+        sync(edges, tokens, central, wh)
+    base = Company(store).company_stock(None).get("SKU-002", 0)
+    app1, client1, boss1 = floor(wh1)
+    app2, client2, boss2 = floor(wh2)
+    try:
+        r = client1.post("/api/v1/transfers", json={"to_site": "WH2", "lines": [{"sku": "SKU-002", "qty": 5}]},
+                         headers=boss1)
+        tid = r.get_json()["id"]
+        results = post_commands(client1, boss1, command("receive", {"sku": "SKU-002", "qty": 5, "to_bin": "A-01"}),
+                                command("transfer.ship", {"transfer_id": tid, "sku": "SKU-002", "qty": 5,
+                                                          "from_bin": "A-01"}),
+                                command("transfer.dispatch", {"transfer_id": tid}))
+        assert [r["status"] for r in results] == ["applied"] * 3, results
+        for wh in ("WH1", "WH2"):
+            sync(edges, tokens, central, wh)
+        company_ = Company(store)
+        assert company_.company_stock(None)["SKU-002"] == base + 5
+        assert company_.in_transit(None) == {("WH1", "WH2", "SKU-002"): 5}
+
+        def receive(qty):
+            results = post_commands(client2, boss2, command("transfer.receive", {
+                "transfer_id": tid, "sku": "SKU-002", "qty": qty, "to_bin": "DOCK"}))
+            assert [r["status"] for r in results] == ["applied"], results
+            sync(edges, tokens, central, "WH2")
+            sync(edges, tokens, central, "WH1")  # down: the receipt; its movements go up next round
+            sync(edges, tokens, central, "WH1")
+
+        receive(2)
+        assert transit(wh1, "SKU-002") == 3
+        assert rows(wh1, "SELECT status FROM transfer WHERE id = ?", tid) == [{"status": "shipped"}]
+        assert rows(wh1, "SELECT shipped, received FROM transfer_item WHERE transfer_id = ?", tid) == [
+            {"shipped": 5, "received": 2}]
+        company_ = Company(store)
+        assert company_.company_stock(None)["SKU-002"] == base + 5
+        assert company_.in_transit(None) == {("WH1", "WH2", "SKU-002"): 3}
+        assert store.stock(("warehouse", "bin"), sku="SKU-002", bin="TRANSIT") == [
+            {"warehouse": "WH1", "bin": "TRANSIT", "qty": 3.0}]
+
+        receive(3)
+        assert transit(wh1, "SKU-002") == 0
+        assert rows(wh1, "SELECT status FROM transfer WHERE id = ?", tid) == [{"status": "received"}]
+        assert rows(wh1, "SELECT kind, qty, from_bin, to_bin, replayed FROM movement WHERE kind = "
+                         "'transfer_delivered' ORDER BY seq") == [
+            {"kind": "transfer_delivered", "qty": 2, "from_bin": "TRANSIT", "to_bin": None, "replayed": 0},
+            {"kind": "transfer_delivered", "qty": 3, "from_bin": "TRANSIT", "to_bin": None, "replayed": 0}]
+        company_ = Company(store)
+        assert company_.company_stock(None)["SKU-002"] == base + 5  # all in WH2 now, counted once
+        assert company_.in_transit(None) == {}
+        # Summing every warehouse's ledger no longer counts the goods twice either.
+        assert store.stock(("warehouse",), sku="SKU-002", bin="TRANSIT") == []
+    finally:
+        app1.extensions["floorscan"].close()
+        app2.extensions["floorscan"].close()
+    # Reading the whole feed again from cursor 0 changes nothing.
+    before = ledger(wh1)
+    write(wh1, lambda conn: conn.execute("UPDATE sync_state SET down_cursor = 0"))
+    sync(edges, tokens, central, "WH1")
+    sync(edges, tokens, central, "WH1")
+    assert ledger(wh1) == before
+    assert rows(wh1, "SELECT count(*) AS n FROM exception WHERE kind = 'sync_refused'") == [{"n": 0}]
+    assert Company(store).company_stock(None)["SKU-002"] == base + 5
     for edge in edges.values():
         assert_verified(edge)
 

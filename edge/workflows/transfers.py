@@ -12,16 +12,23 @@ Until sync carries documents between edges, a receiving edge takes a
 dispatched document with POST /api/v1/transfers/inbound, and one edge may
 play both ends: then the receipt takes the goods out of its own in-transit
 bin, where the shipment put them.
+
+When the other site receives, central sends the sender a ``transfer_receipt``
+change (what has arrived so far, cumulative) and :func:`apply_receipt` takes
+that much out of the sender's in-transit bin (kind ``transfer_delivered``, to
+no bin): the goods now count only where they arrived.
 """
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import uuid
 from typing import Optional
 
 from pydantic import Field
 
-from edge.ledger import LedgerError, UnknownItem, utcnow
+from edge.ledger import LedgerError, Movement, PostResult, UnknownItem, post_movements, utcnow
 from edge.masterdata import AlreadyExists, InUse, NotFound, expected_barcodes
 from edge.models import Strict
 from edge.workflows.moves import bin_of_kind
@@ -241,3 +248,84 @@ def list_transfers(conn, status: str | None, which: str | None, limit: int) -> l
         out.append(d)
     return out
 
+
+
+# -- the other site received: empty the in-transit bin (sync down, sync/apply.py) ---------
+
+EPS = 1e-6
+# uuid5 namespace of transfer_delivered movement ids: the same receipt always names the same movement.
+DELIVERED = uuid.UUID("6f3c1b52-8a57-4d0e-9d0b-3f1f5b7c2a10")
+
+
+class ReceivedItem(SenderView):
+    sku: str = Field(min_length=1, max_length=64)
+    lot: Optional[str] = Lot
+    serial: Optional[str] = Field(None, max_length=64)
+    qty: float = Field(ge=0, le=1_000_000_000, description="Received so far at the destination (cumulative)")
+
+
+class TransferReceiptIn(SenderView):
+    """Central's ``transfer_receipt`` change: what the destination has received of our transfer."""
+
+    id: str = Field(min_length=1, max_length=64)
+    to_site: Optional[str] = Field(None, max_length=32)
+    received: list[ReceivedItem] = Field(max_length=5000)
+    complete: bool = False
+
+
+def delivered_id(tid: str, sku: str, lot: str, serial: str, upto: float) -> str:
+    return str(uuid.uuid5(DELIVERED, json.dumps([tid, sku, lot, serial, round(upto, 6)])))
+
+
+def apply_receipt(conn, body: TransferReceiptIn, now: str | None = None) -> PostResult:
+    """Take what the destination received out of this site's in-transit bin, once.
+
+    For each (sku, lot, serial): what arrived (at most what was shipped) minus
+    what earlier ``transfer_delivered`` movements of this transfer took out.
+    The movement id is derived from the transfer, the key and the cumulative
+    quantity, so applying the same receipt again posts nothing. If the bin no
+    longer holds the goods (written off meanwhile) the movement is recorded as
+    a replay, with the ledger's exception for a supervisor: the goods did
+    arrive. The transfer is marked received once everything shipped has been
+    delivered, or central says the destination has it all.
+    """
+    t = head(conn, body.id)
+    here = site_id(conn)
+    if t["from_site"] != here or t["transit_bin"] is None:
+        raise NotThisSite(f"transfer {t['id']} was not shipped from this site ({here}); its receipt is not ours "
+                          "to book", field="id")
+    tid, transit, now = t["id"], t["transit_bin"], now or utcnow()
+    shipped = {(r["sku"], r["lot"], r["serial"]): r["shipped"] for r in conn.execute(
+        "SELECT sku, lot, serial, shipped FROM transfer_item WHERE transfer_id = ?", (tid,))}
+    delivered = {(r["sku"], r["lot"], r["serial"]): r["qty"] for r in conn.execute(
+        "SELECT sku, lot, coalesce(serial, '') AS serial, sum(qty) AS qty FROM movement WHERE kind = "
+        "'transfer_delivered' AND ref_type = 'transfer' AND ref_id = ? GROUP BY sku, lot, serial", (tid,))}
+    received: dict[tuple, float] = {}
+    for it in body.received:
+        key = (it.sku, (it.lot or "").strip(), (it.serial or "").strip())
+        received[key] = max(received.get(key, 0.0), it.qty)
+    result = PostResult()
+    for key, qty in sorted(received.items()):
+        upto = min(qty, shipped.get(key, 0.0))  # more than was shipped never left this site's bin
+        take = round(upto - delivered.get(key, 0.0), 6)
+        if take > EPS:
+            sku, lot, serial = key
+            mv = Movement(id=delivered_id(tid, sku, lot, serial, upto), kind="transfer_delivered", sku=sku,
+                          qty=take, from_bin=transit, lot=lot, serial=serial or None, ref_type="transfer",
+                          ref_id=tid, reason=f"received at {t['to_site']}")
+            try:
+                posted = post_movements(conn, [mv], now=now)
+            except LedgerError:
+                # The goods arrived whatever this bin says: record it as the floor's fact, with an exception.
+                posted = post_movements(conn, [mv], replay=True, now=now)
+            result.movements += posted.movements
+            result.exceptions += posted.exceptions
+            result.changes += posted.changes
+            result.duplicates += posted.duplicates
+            delivered[key] = delivered.get(key, 0.0) + take
+        conn.execute("INSERT INTO transfer_item (transfer_id, sku, lot, serial, received) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT DO UPDATE SET received = max(received, excluded.received)", (tid, *key, qty))
+    everything = all(delivered.get(k, 0.0) >= q - EPS for k, q in shipped.items())
+    if t["status"] != "received" and (body.complete or (shipped and everything)):
+        conn.execute("UPDATE transfer SET status = 'received', received_at = ? WHERE id = ?", (now, tid))
+    return result

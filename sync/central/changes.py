@@ -194,7 +194,7 @@ class ChangesMixin:
                           to_warehouse: str | None = None) -> None:
         """Move a transfer forward (open -> in_transit -> received), never back; movements may
         arrive before the document, so an unknown id becomes a stub the document completes."""
-        row = self.one(conn, "SELECT status FROM transfer WHERE id = ?", (tid,))
+        row = self.one(conn, "SELECT status, from_warehouse FROM transfer WHERE id = ?", (tid,))
         received = now if status == "received" else None
         if row is None:
             self.run(conn, "INSERT INTO transfer (id, from_warehouse, to_warehouse, status, created_at, "
@@ -203,7 +203,46 @@ class ChangesMixin:
             return
         self.run(conn, "UPDATE transfer SET from_warehouse = COALESCE(from_warehouse, ?), "
                        "to_warehouse = COALESCE(to_warehouse, ?) WHERE id = ?", (from_warehouse, to_warehouse, tid))
+        if row["from_warehouse"] is None and from_warehouse is not None:
+            self._record_receipt(conn, tid, None, None)  # receipts that came before the source was known
         if TRANSFER_RANK[status] > TRANSFER_RANK[row["status"]]:
             self.run(conn, "UPDATE transfer SET status = ?, in_transit_at = COALESCE(in_transit_at, ?), "
                            "received_at = COALESCE(received_at, ?), updated_at = ? WHERE id = ?",
                      (status, now, received, now, tid))
+
+    # -- receipts back to the source ------------------------------------------------------
+
+    def _record_receipt(self, conn, tid: str, warehouse: str | None, deltas: dict[tuple, float] | None) -> None:
+        """Append the source's ``transfer_receipt`` change: what the destination has received
+        of this transfer so far, per (sku, lot, serial), so the source can empty its in-transit
+        bin (sync/apply.py). ``deltas`` are the quantities of transfer_in movements just
+        inserted (each counted once, as the stock projection); None reads them all from the
+        movements, for when the source becomes known after receipts arrived. Cumulative, so
+        the log's newest-version-per-key compaction loses nothing. Caller holds the change lock."""
+        t = self.one(conn, "SELECT from_warehouse, to_warehouse, shipped FROM transfer WHERE id = ?", (tid,))
+        src = t["from_warehouse"] if t else None
+        if src is None or warehouse == src:
+            return  # a source receiving its own transfer takes the goods out of its transit bin itself
+        prev = self._current(conn, "transfer_receipt", tid, src)
+        if deltas is None:
+            got = {(r["sku"], r["lot"] or "", r["serial"] or ""): r["qty"] for r in self.all(
+                conn, "SELECT sku, lot, serial, sum(qty) AS qty FROM movement WHERE ref_type = 'transfer' "
+                      "AND ref_id = ? AND kind = 'transfer_in' AND warehouse <> ? GROUP BY sku, lot, serial",
+                (tid, src))}
+        else:
+            got = {(r["sku"], r["lot"] or "", r["serial"] or ""): r["qty"]
+                   for r in (prev["data"]["received"] if prev else [])}
+            for key, qty in deltas.items():
+                got[key] = got.get(key, 0.0) + qty
+        if not got:
+            return
+        shipped = (json.loads(t["shipped"]).get("items") or []) if t["shipped"] else []
+        data = {"id": tid, "to_site": t["to_warehouse"] or warehouse,
+                "received": [{"sku": sku, "lot": lot or None, "serial": serial or None, "qty": round(qty, 6)}
+                             for (sku, lot, serial), qty in sorted(got.items())],
+                # Everything the source's dispatched document says it shipped has arrived.
+                "complete": bool(shipped) and all(
+                    got.get((it["sku"], it.get("lot") or "", it.get("serial") or ""), 0.0)
+                    >= float(it.get("shipped") or 0) - 1e-6 for it in shipped)}
+        if prev is None or prev["data"] != data:
+            self._append_change(conn, "transfer_receipt", tid, src, "upsert", data)

@@ -15,6 +15,12 @@ transfer to another registered warehouse is *in transit* for what was loaded
 (net of what left the transit bin under the same transfer) minus what the
 destination received; a transfer to a site central does not know left the
 company when it was loaded, like a shipment.
+
+Once the destination's receipt has synced, central sends the source a
+``transfer_receipt`` change and the source takes the goods out of its transit
+bin (``transfer_delivered``, to no bin). Those movements only follow a receipt
+already subtracted here, so they count neither against in transit (that would
+subtract the receipt twice) nor as goods leaving the company.
 """
 from __future__ import annotations
 
@@ -131,7 +137,7 @@ class Company:
             if line is None:
                 line = lines[(tid, r["sku"])] = TransferLine(tid, src, dst, self.internal(src, dst), r["sku"])
             qty, recent = r["qty"], bool(r["recent"])
-            if r["warehouse"] == src:
+            if r["warehouse"] == src and r["kind"] != "transfer_delivered":
                 bins = transit.get(src, set())
                 if r["to_bin"] in bins:
                     line.in_transit += qty
@@ -262,6 +268,8 @@ class Company:
                                         f"recorded_at FROM movement WHERE {' AND '.join(where)} "
                                         "ORDER BY recorded_at, warehouse, seq", params)
         for r in cur:
+            if r["kind"] == "transfer_delivered":
+                continue  # the receiving warehouse holds them now: they never left the company
             if r["kind"] == "transfer_out":
                 if not self.internal(*self.route(r["ref_id"], r["warehouse"], r["reason"])):
                     yield r["sku"], r["qty"], -1, r["recorded_at"]

@@ -7,8 +7,9 @@ below the cursor are a retry's overlap: compared with what is held (same
 content: a duplicate, skipped; other content: 409) and never inserted again.
 Rows above it are inserted with ON CONFLICT (id) DO NOTHING; if that skips any,
 an id came back under another seq or warehouse, and the batch is refused.
-The stock projection and transfer statuses move only for inserted rows, so a
-re-sent batch can never count twice.
+The stock projection, transfer statuses and the received quantities a
+transfer_receipt change carries to the source move only for inserted rows, so
+a re-sent batch can never count twice.
 """
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ COLS = ("seq", "id", "kind", "sku", "lot", "serial", "qty", "from_bin", "to_bin"
         "user_id", "device_id", "command_id", "replayed", "scanned_at", "recorded_at")
 ROW_COLS = ("warehouse",) + COLS
 DEFAULTS = {"lot": "", "replayed": 0}
-I_SEQ, I_ID, I_KIND, I_QTY, I_REFTYPE, I_REFID, I_RECORDED = (COLS.index(c) for c in (
-    "seq", "id", "kind", "qty", "ref_type", "ref_id", "recorded_at"))
+I_SEQ, I_ID, I_KIND, I_QTY, I_REFTYPE, I_REFID, I_RECORDED, I_SKU, I_LOT, I_SERIAL = (COLS.index(c) for c in (
+    "seq", "id", "kind", "qty", "ref_type", "ref_id", "recorded_at", "sku", "lot", "serial"))
 
 
 _pick = itemgetter(*COLS)
@@ -154,8 +155,19 @@ class IngestMixin:
 
     def _advance_transfers_from_movements(self, conn, warehouse: str, rows: list[tuple], now: str) -> None:
         out = {r[I_REFID] for r in rows if r[I_REFTYPE] == "transfer" and r[I_KIND] == "transfer_out" and r[I_REFID]}
-        came = {r[I_REFID] for r in rows if r[I_REFTYPE] == "transfer" and r[I_KIND] == "transfer_in" and r[I_REFID]}
+        came = [r for r in rows if r[I_REFTYPE] == "transfer" and r[I_KIND] == "transfer_in" and r[I_REFID]]
+        if not out and not came:
+            return
+        # The change lock before any transfer row, the order record_documents takes them in:
+        # a receipt appends a transfer_receipt change for the source (changes.py).
+        self._lock_serial(conn, "change")
         for tid in sorted(out):
             self._advance_transfer(conn, tid, "in_transit", now, from_warehouse=warehouse)
-        for tid in sorted(came):
+        received: dict[str, dict[tuple, float]] = {}
+        for r in came:
+            key = (r[I_SKU], r[I_LOT] or "", r[I_SERIAL] or "")
+            got = received.setdefault(r[I_REFID], {})
+            got[key] = got.get(key, 0.0) + float(r[I_QTY])
+        for tid in sorted(received):
             self._advance_transfer(conn, tid, "received", now, to_warehouse=warehouse)
+            self._record_receipt(conn, tid, warehouse, received[tid])

@@ -75,7 +75,8 @@ class ChangesQuery(BaseModel):
 
 class Change(BaseModel):
     cursor: int
-    kind: Literal["item", "barcode", "bin", "purchase_order", "sales_order", "transfer", "transfer_order"]
+    kind: Literal["item", "barcode", "bin", "purchase_order", "sales_order", "transfer", "transfer_order",
+                  "transfer_receipt"]
     key: str
     op: Literal["upsert", "delete"]
     data: dict
