@@ -12,7 +12,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from _central_support import Central, movements
-from sync.central import api_erp, api_read, api_sync, app  # noqa: F401  (importing them fills ROUTES)
+from sync.central import api_erp, api_read, api_reports, api_sync, app  # noqa: F401  (importing them fills ROUTES)
 from sync.central.spec import ROUTES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
