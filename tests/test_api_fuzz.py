@@ -31,6 +31,8 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
 for _mod in pkgutil.iter_modules(edge.api.__path__):  # fill ROUTES before parametrizing
     importlib.import_module(f"edge.api.{_mod.name}")
+for _name in edge.api.installed(edge.api.EXTENSIONS):  # and the blueprints in other packages
+    importlib.import_module(_name)
 
 
 def _cases():
