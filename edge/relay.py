@@ -21,6 +21,8 @@ import threading
 import time
 
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 
 from edge.writer_process import encode, read_message
 
@@ -45,6 +47,52 @@ class WriterRelayManager(socketio.PubSubManager):
         self.address = address
         self._lock = threading.Lock()
         self._out: socket.socket | None = None
+
+    # Each event's Socket.IO packet is encoded once, in the worker that emits
+    # it, and every worker (itself included) sends that same text to its own
+    # connections. python-socketio's pub/sub manager checks the data for
+    # binary parts and JSON-encodes it in every worker, and pickles the whole
+    # structure through the writer process in between: under the scan load that
+    # was ~17% of the server's Python time (docs/performance.md, step 6). Events
+    # with callbacks or binary parts take the library's own path.
+    # tests/test_writer_process.py checks live events across two workers.
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None,
+             **kwargs):
+        if callback is not None or kwargs.get("ignore_queue"):
+            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, to=to, **kwargs)
+        namespace = namespace or "/"
+        # The argument list exactly as socketio.Manager.emit builds it.
+        if isinstance(data, tuple):
+            args = list(data)
+        elif data is not None:
+            args = [data]
+        else:
+            args = []
+        pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event] + args)
+        encoded = pkt.encode()
+        if not isinstance(encoded, str):  # binary attachments: the library's own path
+            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                                to=to, **kwargs)
+        message = {"method": "emit", "event": event, "encoded": encoded, "namespace": namespace,
+                   "room": to or room, "skip_sid": skip_sid, "callback": None, "host_id": self.host_id}
+        self._handle_emit(message)  # this worker's connections
+        self._publish(message)  # the other workers'
+
+    def _handle_emit(self, message):
+        encoded = message.get("encoded")
+        if encoded is None:
+            return super()._handle_emit(message)
+        namespace = message.get("namespace") or "/"
+        if namespace not in self.rooms:
+            return
+        skip = message.get("skip_sid")
+        skip = skip if isinstance(skip, list) else [skip]
+        eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        for sid, eio_sid in self.get_participants(namespace, message.get("room")):
+            if sid not in skip:
+                self.server._send_eio_packet(eio_sid, eio_pkt)
 
     def disconnect_room(self, room: str, namespace: str = "/") -> None:
         """Disconnect every connection in ``room``, in every worker (signing out)."""

@@ -217,7 +217,22 @@ class EdgeServer(BaseApplication):
             else:
                 log.warning("%d workers without the writer process or a message queue: a live event "
                             "reaches only the connections of the worker that sent it", self.cfg.workers)
+        freeze_heap()
         return app
+
+
+def freeze_heap() -> None:
+    """Keep what the process has loaded (Flask, pydantic, the app: ~100k objects)
+    out of the cyclic garbage collector's full collections.
+
+    A full collection walked them all: 60-75 ms with the GIL held on this box,
+    a stall for every request of the worker, again and again under the scan
+    load (docs/performance.md, step 6). Frozen objects are never collected; they are modules, classes
+    and the app, which live as long as the process anyway.
+    """
+    import gc
+    gc.collect()
+    gc.freeze()
 
 
 def options(host: str, port: int, threads: int = 64, workers: int | None = None) -> dict:

@@ -162,6 +162,8 @@ class WriterProcess:
             self._function(name)
         from edge.commands.registry import ensure_loaded
         ensure_loaded()
+        from edge.serve import freeze_heap
+        freeze_heap()  # the collector's full passes skip what is loaded (edge/serve.py says why)
         sel = selectors.DefaultSelector()
         listener.setblocking(False)
         sel.register(listener, selectors.EVENT_READ, None)
@@ -208,10 +210,13 @@ class WriterProcess:
                 if message[0] == "call":
                     waiting.append((peer, message[1:]))
                 elif message[0] == "publish":
-                    # Socket.IO between workers (edge/relay.py): pass it on at once.
-                    for sub in self.subscribers:
-                        sub.out.append(encode(("event", message[1])))
-                        listeners.add(sub)
+                    # Socket.IO between workers (edge/relay.py): pass it on at once,
+                    # pickled once for every subscriber.
+                    if self.subscribers:
+                        frame = encode(("event", message[1]))
+                        for sub in self.subscribers:
+                            sub.out.append(frame)
+                            listeners.add(sub)
                 elif message[0] == "subscribe":
                     self.subscribers.add(peer)
         for sub in listeners:
