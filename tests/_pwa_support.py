@@ -177,4 +177,8 @@ def stock_qty(edge, bin_code, sku, lot=None):
 
 
 def wait_sent(page, timeout=45000):
+    """Everything the screen recorded has reached the edge. Asks the outbox
+    itself: a screen shows its feedback before the command is in IndexedDB, so
+    the status bar's count alone can still say 0 for a command about to be added."""
+    page.wait_for_function("window.floorscan.outbox.idle()", timeout=timeout, polling=100)
     page.wait_for_selector("#pending[data-count='0']", timeout=timeout)

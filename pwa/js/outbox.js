@@ -45,6 +45,7 @@ export class Outbox {
     this.userId = null;
     this.listeners = new Set();
     this.sending = null;
+    this.adding = 0;  // add() calls not yet in the store (see idle())
     this.lastError = null;
     this.reachable = null;
   }
@@ -77,7 +78,12 @@ export class Outbox {
       id: this.newId(), type, at: this.now().toISOString(), replay: !this.online(),
       payload, user_id: this.userId, ...(local === undefined ? {} : { local }),
     };
-    await this.store.add(command);
+    this.adding += 1;
+    try {
+      await this.store.add(command);
+    } finally {
+      this.adding -= 1;
+    }
     this.emit({ type: "queued", command });
     // Offline, the `online` event and the timer send it; trying now would
     // only fail, once per scan.
@@ -89,6 +95,11 @@ export class Outbox {
   async pending(limit) {
     if (this.userId === null) return [];
     return this.store.pending(this.userId, limit);
+  }
+
+  /** True when nothing is being recorded, sent or waiting to be sent. */
+  async idle() {
+    return this.adding === 0 && !this.sending && (await this.count()) === 0;
   }
 
   /** How many commands the signed-in user still has to send. */

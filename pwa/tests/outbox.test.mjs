@@ -175,3 +175,19 @@ test("uuid4 without crypto.randomUUID (plain HTTP) is still a v4 UUID", () => {
     Object.defineProperty(crypto, "randomUUID", { value: saved, configurable: true });
   }
 });
+
+test("idle() is false from the moment add() is called until the edge has it", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge);
+  let release;
+  const slow = box.store.add.bind(box.store);
+  box.store.add = (command) => new Promise((resolve) => { release = () => resolve(slow(command)); });
+  assert.equal(await box.idle(), true);
+  const adding = box.add("move", { sku: "S", qty: 1, from_bin: "A", to_bin: "B" });
+  assert.equal(await box.idle(), false, "not idle while the command is being stored");
+  release();
+  await adding;
+  await box.flush();
+  assert.equal(await box.idle(), true);
+  assert.equal(edge.applied.length, 1);
+});

@@ -63,6 +63,8 @@ export function mount(app, root) {
   let view = null;       // list + unsent steps
   let step = null;       // {line, stage: "bin"|"item"|"lot"|"qty", qty, item, lot, serial}
   let fetching = 0;
+  let loading = false;
+  const early = [];  // scans before the list was there
   const prompt = h("p", { class: "prompt", id: "pick-prompt", "aria-live": "assertive" });
   const big = h("div", { class: "pick-bin", id: "pick-bin", "aria-label": "Next bin" });
   const detail = h("div", { class: "pick-detail", id: "pick-detail" });
@@ -100,10 +102,18 @@ export function mount(app, root) {
   }
 
   async function open(id) {
-    await refresh(id);
+    loading = true;
+    try {
+      await refresh(id);
+    } finally {
+      loading = false;
+    }
     if (!list) return;
     fill(body, progress, prompt, big, detail, actions, note, form, camera.button, camera.box);
     render();
+    // Scans that came while the list was loading (a quick picker scans the
+    // tote right after tapping the list) count, in the order they came.
+    for (const scan of early.splice(0)) await handle(scan);
   }
 
   async function refresh(id = list?.id) {
@@ -149,7 +159,10 @@ export function mount(app, root) {
   }
 
   async function handle(scan) {
-    if (!view) return;
+    if (!view) {
+      if (loading && early.length < 20) early.push(scan);
+      return;
+    }
     const answer = interpret(scan.raw, scan.symbology ?? null,
       { catalog: listCatalog(view, app.catalog), gsSubstitute: app.settings.gsSubstitute || null });
     const toteNeeded = needsTote();
