@@ -24,7 +24,7 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from edge.writer_process import encode, read_message
+from edge.wire import encode, read_message
 
 log = logging.getLogger(__name__)
 

@@ -31,13 +31,13 @@ import select
 import selectors
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from edge.wire import encode, read_message, split
 from edge.writer import DatabaseBusy, WriterClosed, open_write_connection, run_jobs
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,6 @@ OPERATIONS = {
     "apply_batch": "edge.commands.apply:apply_batch",
 }
 
-_HEADER = struct.Struct("!I")
 MAX_BATCH = 512
 SEND_TIMEOUT_S = 10.0
 CONNECT_WAIT_S = 10.0
@@ -57,25 +56,6 @@ DRAIN_S = 15.0
 
 class WriterLost(DatabaseBusy):
     """The connection to the writer process broke; the request's outcome is unknown."""
-
-
-def encode(obj: Any) -> bytes:
-    """One message on the socket: a 4-byte length, then the pickle."""
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(data)) + data
-
-
-def _split(buffer: bytearray) -> list[bytes]:
-    """Take every complete message off the front of ``buffer``."""
-    messages, pos = [], 0
-    while len(buffer) - pos >= _HEADER.size:
-        (size,) = _HEADER.unpack_from(buffer, pos)
-        if len(buffer) - pos - _HEADER.size < size:
-            break
-        messages.append(bytes(buffer[pos + _HEADER.size:pos + _HEADER.size + size]))
-        pos += _HEADER.size + size
-    del buffer[:pos]
-    return messages
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -111,7 +91,7 @@ class _Peer:
             self.buffer += chunk
             if len(chunk) < 1 << 20:
                 break
-        requests, messages = [], _split(self.buffer)
+        requests, messages = [], split(self.buffer)
         for message in messages:
             requests.append(pickle.loads(message))
         return requests
@@ -389,23 +369,6 @@ class RemoteWriter:
                 sock.close()
             except OSError:
                 pass
-
-
-def read_message(sock: socket.socket) -> Any:
-    """The next message from a blocking socket (EOFError when the other side hung up)."""
-    (size,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
-    return pickle.loads(_recv_exactly(sock, size))
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    parts, left = [], size
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("the writer process closed the connection")
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
 if __name__ == "__main__":
