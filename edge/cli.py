@@ -13,8 +13,10 @@ DEFAULT_DB = os.environ.get("FLOORSCAN_DATABASE", "floorscan.db")
 IMPORT_KINDS = ("items", "bins", "barcodes", "stock", "purchase_orders", "sales_orders")
 
 
-def _db_arg(p, default=DEFAULT_DB):
-    p.add_argument("--db", default=default, metavar="PATH", help=f"warehouse database file (default: {default})")
+def db_arg(p, default=None, help="warehouse database file"):
+    """--db for every subcommand, the areas' too: $FLOORSCAN_DATABASE, else floorscan.db."""
+    default = default or os.environ.get("FLOORSCAN_DATABASE", "floorscan.db")
+    p.add_argument("--db", default=default, metavar="PATH", help=f"{help} (default: {default})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,14 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="create an empty warehouse database (or migrate an old one)",
                        description="Create an empty warehouse database, or apply pending migrations to an existing one.")
-    _db_arg(p)
+    db_arg(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("serve", help="serve the edge API and the handheld app",
                        description="Serve the edge server under gunicorn: FLOORSCAN_WORKERS workers with threads "
                                    "(2 on two or more cores) and, with several, the writer process that commits "
                                    "every worker's commands (docs/architecture.md, \"Serving\").")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--threads", type=int, default=64, help="request threads (default: 64)")
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Build a believable demo warehouse (3 zones, ~2,000 bins, ~5,000 items, "
                                    "opening stock, open orders, counts, returns and transfers for every floor "
                                    "workflow, one user per role) and serve it.")
-    _db_arg(p, default="demo.db")
+    db_arg(p, default="demo.db")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-serve", action="store_true", help="build the database and stop")
@@ -59,14 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     usub = p.add_subparsers(dest="users_command", metavar="ACTION")
     usub.required = True
     a = usub.add_parser("add", help="add a user", description="Add a user who signs in with a PIN and/or badge.")
-    _db_arg(a)
+    db_arg(a)
     a.add_argument("--name", required=True)
     a.add_argument("--role", required=True, choices=["picker", "receiver", "counter", "supervisor", "admin"])
     a.add_argument("--pin", help="4 to 12 digits")
     a.add_argument("--badge", help="badge barcode value")
     a.set_defaults(func=cmd_users_add)
     a = usub.add_parser("list", help="list users", description="List users and roles.")
-    _db_arg(a)
+    db_arg(a)
     a.set_defaults(func=cmd_users_list)
 
     p = sub.add_parser("import", help="import a CSV file (all or nothing)",
@@ -77,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "received or allocated against it. Columns: docs/import-export.md.")
     p.add_argument("kind", choices=IMPORT_KINDS)
     p.add_argument("file", help="CSV file with a header row ('-' for standard input)")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_import)
 
@@ -85,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Export items, bins, barcodes, stock or movements as CSV.")
     p.add_argument("kind", choices=["items", "bins", "barcodes", "stock", "movements"])
     p.add_argument("file", nargs="?", default="-", help="output file (default: standard output)")
-    _db_arg(p)
+    db_arg(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("verify", help="check the stock projection against the ledger",
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "stored projection, and every reserved quantity that the open order "
                                    "allocations do not add up to. Exit status 1 if there is any. --repair "
                                    "fixes them.")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument("--repair", action="store_true", help="rewrite the projection from the ledger")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_verify)

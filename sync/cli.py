@@ -14,8 +14,8 @@ import sys
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=os.environ.get("FLOORSCAN_DATABASE", "floorscan.db"), metavar="PATH",
-                   help="warehouse database file (default: $FLOORSCAN_DATABASE or floorscan.db)")
+    from edge.cli import db_arg
+    db_arg(p)
     p.add_argument("--central", default=os.environ.get("FLOORSCAN_CENTRAL_URL"), metavar="URL",
                    help="central's base URL, e.g. https://central.example.com (default: $FLOORSCAN_CENTRAL_URL)")
     p.add_argument("--token", default=None, metavar="T",

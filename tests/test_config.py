@@ -34,3 +34,12 @@ def test_a_decode_limit_from_the_environment_is_enforced(monkeypatch, db_path):
         assert "larger than 1 KB" in body["detail"]
     finally:
         app.extensions["floorscan"].close()
+
+
+def test_every_subcommand_with_a_database_takes_it_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FLOORSCAN_DATABASE", "/srv/floorscan/site.db")
+    from edge.cli import build_parser
+    parser = build_parser()
+    for argv in (["verify"], ["backup"], ["restore", "x.db"], ["report", "stock"], ["labels", "bins", "A-1"],
+                 ["export", "items"], ["sync", "--central", "http://c", "--token", "t"]):
+        assert parser.parse_args(argv).db == "/srv/floorscan/site.db", argv

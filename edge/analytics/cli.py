@@ -12,11 +12,12 @@ REPORT_NAMES = ("stock", "expiry", "valuation", "fifo_layers", "turnover", "dead
 
 
 def register(sub) -> None:
+    from edge.cli import db_arg
     p = sub.add_parser("report", help="print an analytics report (JSON, or CSV with --csv)",
                        description="Compute a report from the movement ledger, as of the end of a day (UTC). "
                                    "Reports: " + ", ".join(REPORT_NAMES) + ". docs/reports.md explains each.")
     p.add_argument("name", choices=REPORT_NAMES)
-    p.add_argument("--db", default="floorscan.db", metavar="PATH", help="warehouse database file")
+    db_arg(p)
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="end of this day, UTC (default: now)")
     p.add_argument("--csv", action="store_true", help="CSV with a header row instead of JSON")
     p.add_argument("--days", type=int, help="window length in days (reports that take one)")

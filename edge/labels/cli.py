@@ -5,8 +5,8 @@ import sys
 
 
 def _common(p) -> None:
-    from edge.cli import _db_arg
-    _db_arg(p)
+    from edge.cli import db_arg
+    db_arg(p)
     p.add_argument("--format", choices=["zpl", "pdf"], default="zpl", help="ZPL for Zebra printers, PDF for "
                    "office printers (default: zpl)")
     p.add_argument("--size", choices=["4x2", "2x1"], default="4x2", help="label size in inches, 203 dpi "

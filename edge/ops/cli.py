@@ -6,11 +6,8 @@ import sys
 from pathlib import Path
 
 
-def _default_db() -> str:
-    return os.environ.get("FLOORSCAN_DATABASE", "floorscan.db")
-
-
 def register(sub) -> None:
+    from edge.cli import db_arg
     p = sub.add_parser("tls", help="certificates for https on the LAN (phone cameras need https)",
                        description="A local certificate authority and a server certificate for this box, so "
                                    "handhelds get camera access and offline mode over https. Handhelds trust "
@@ -37,7 +34,7 @@ def register(sub) -> None:
     p = sub.add_parser("backup", help="copy the live database into a backup directory (with rotation)",
                        description="Make a consistent copy of the edge database while it serves (SQLite's "
                                    "online backup API), check it, and keep the newest --keep copies.")
-    p.add_argument("--db", default=_default_db(), metavar="PATH", help="warehouse database file")
+    db_arg(p)
     p.add_argument("--dir", default=None, metavar="DIR",
                    help="backup directory (default: $FLOORSCAN_BACKUP_DIR or backups/ beside the database)")
     keep = os.environ.get("FLOORSCAN_BACKUP_KEEP", "14")
@@ -50,7 +47,7 @@ def register(sub) -> None:
                                    "copy) and only then put it in place of the database; the old database is "
                                    "kept beside it as <db>.before-restore-<time>. Stop `floorscan serve` first.")
     p.add_argument("file", help="backup file (from `floorscan backup`)")
-    p.add_argument("--db", default=_default_db(), metavar="PATH", help="warehouse database file to replace")
+    db_arg(p, help="warehouse database file to replace")
     p.set_defaults(func=cmd_restore)
 
 
