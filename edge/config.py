@@ -25,6 +25,7 @@ DEFAULTS = {
     "DECODE_MAX_BYTES": 10 * 1024 * 1024,  # POST /api/v1/decode photo size limit (docs/decoding.md)
     "DECODE_MAX_PIXELS": 50_000_000,       # and its pixel limit, checked from the header before decoding
     "LABEL_PRINTER_TIMEOUT_SECONDS": 5.0,  # raw ZPL to a printer's port 9100 (docs/labels.md)
+    "COMMAND_LANE": True,           # scans past Flask to the writer process (edge/command_lane.py)
 }
 
 

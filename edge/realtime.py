@@ -118,11 +118,12 @@ class _Pending:
         self.scheduled = False
 
 
-def publish(posts) -> None:
-    """Queue the results of committed posts for the next flush."""
+def publish(posts, app=None) -> None:
+    """Queue the results of committed posts for the next flush (``app``: outside
+    a request context, as the command lane calls it)."""
     if not posts:
         return
-    app = current_app._get_current_object()
+    app = app or current_app._get_current_object()
     pending: _Pending = app.extensions["floorscan_realtime"]
     with pending.lock:
         pending.posts.extend(posts)

@@ -205,7 +205,10 @@ class EdgeServer(BaseApplication):
             start_status_events(app)  # sync.status to this worker's supervisors
         if self.writer is not None:
             from edge.writer_process import RemoteWriter
-            app.extensions["floorscan_writer_process"] = RemoteWriter(self.writer.address)
+            remote = app.extensions["floorscan_writer_process"] = RemoteWriter(self.writer.address)
+            if app.config["COMMAND_LANE"]:
+                from edge import command_lane
+                command_lane.install(app, remote)
         if self.cfg.workers > 1:
             if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
                 # Redis carries the events; a long-polling session would still

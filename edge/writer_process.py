@@ -37,7 +37,8 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from edge.wire import encode, read_message, split
+from edge.wal_sync import DURABLE, Answerer, Peer, WalFile
+from edge.wire import encode, read_message
 from edge.writer import DatabaseBusy, WriterClosed, open_write_connection, run_jobs
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,10 @@ log = logging.getLogger(__name__)
 # as function(conn, *args, **kwargs) inside the writer's transaction.
 OPERATIONS = {
     "apply_batch": "edge.commands.apply:apply_batch",
+    "apply_request": "edge.commands.lane:apply_request",  # the command lane (edge/command_lane.py)
 }
 
 MAX_BATCH = 512
-SEND_TIMEOUT_S = 10.0
 CONNECT_WAIT_S = 10.0
 DRAIN_S = 15.0
 
@@ -69,52 +70,6 @@ def _portable(exc: BaseException) -> BaseException:
 
 # -- the writer process ----------------------------------------------------------
 
-class _Peer:
-    """One worker's connection, as the writer process sees it."""
-
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
-        self.buffer = bytearray()
-        self.out: list[bytes] = []
-
-    def read(self) -> list | None:
-        """Every complete request waiting on the socket; None when the worker hung up."""
-        while True:
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except BlockingIOError:
-                break
-            except OSError:
-                return None
-            if not chunk:
-                return None
-            self.buffer += chunk
-            if len(chunk) < 1 << 20:
-                break
-        requests, messages = [], split(self.buffer)
-        for message in messages:
-            requests.append(pickle.loads(message))
-        return requests
-
-    def flush(self) -> bool:
-        """Send every queued answer; False if the worker stopped reading or hung up."""
-        data = b"".join(self.out)
-        self.out.clear()
-        deadline = time.monotonic() + SEND_TIMEOUT_S
-        view = memoryview(data)
-        while view:
-            try:
-                sent = self.sock.send(view)
-                view = view[sent:]
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return False
-                select.select([], [self.sock], [], 0.05)
-            except OSError:
-                return False
-        return True
-
-
 class WriterProcess:
     """The writer process's loop: accept workers, batch their requests, commit, answer."""
 
@@ -123,7 +78,8 @@ class WriterProcess:
         self.synchronous, self.max_batch = synchronous, max_batch
         self.running = True
         self.commits = self.jobs = 0
-        self.subscribers: set[_Peer] = set()
+        self.subscribers: set[Peer] = set()
+        self.answerer: Answerer | None = None
         self._functions: dict[str, Any] = {}
 
     def _function(self, name: str):
@@ -136,7 +92,16 @@ class WriterProcess:
         return fn
 
     def serve(self, listener: socket.socket, ready=None) -> None:
-        conn = open_write_connection(self.db_path, self.synchronous)
+        # FULL: commit without the fsync and let the answerer fsync before it
+        # answers, while the next batch runs (edge/wal_sync.py).
+        pipelined = self.synchronous.upper() in DURABLE
+        conn = open_write_connection(self.db_path, "NORMAL" if pipelined else self.synchronous)
+        self.answerer = None
+        if pipelined:
+            self.answerer = Answerer(WalFile(self.db_path), lambda rid, exc: encode((rid, False, WriterLost(
+                f"the commit could not be made durable ({exc}); send the same request again to learn "
+                "its outcome"))))
+            self.answerer.start()
         # Import every command type now, not inside the first transaction.
         for name in OPERATIONS:
             self._function(name)
@@ -161,7 +126,7 @@ class WriterProcess:
                 if draining_since is not None and (len(sel.get_map()) == 0
                                                    or time.monotonic() - draining_since > DRAIN_S):
                     break
-                waiting: list[tuple[_Peer, tuple]] = []
+                waiting: list[tuple[Peer, tuple]] = []
                 self._gather(sel, listener, 0.2 if draining_since else 1.0, waiting)
                 # Whatever arrived while the last batch ran (its fsync, mostly)
                 # is in this one: batches grow with load by themselves.
@@ -171,17 +136,19 @@ class WriterProcess:
                     log.warning("the server that started the writer process is gone; stopping")
                     break
         finally:
+            if self.answerer is not None:
+                self.answerer.close()
             sel.close()
             conn.close()
 
     def _gather(self, sel: selectors.BaseSelector, listener, timeout: float, waiting: list) -> None:
         """Read what the workers sent within ``timeout``: calls go to ``waiting``, events on at once."""
-        listeners: set[_Peer] = set()
+        listeners: set[Peer] = set()
         for key, _ in sel.select(timeout=timeout):
             if key.data is None:
                 self._accept(listener, sel)
                 continue
-            peer: _Peer = key.data
+            peer: Peer = key.data
             messages = peer.read()
             if messages is None:
                 self._hang_up(peer, sel)
@@ -203,7 +170,7 @@ class WriterProcess:
             if not sub.flush():
                 self._hang_up(sub, sel)
 
-    def _hang_up(self, peer: _Peer, sel: selectors.BaseSelector) -> None:
+    def _hang_up(self, peer: Peer, sel: selectors.BaseSelector) -> None:
         self.subscribers.discard(peer)
         try:
             sel.unregister(peer.sock)
@@ -217,9 +184,9 @@ class WriterProcess:
         except BlockingIOError:
             return
         sock.setblocking(False)
-        sel.register(sock, selectors.EVENT_READ, _Peer(sock))
+        sel.register(sock, selectors.EVENT_READ, Peer(sock))
 
-    def _commit(self, conn, batch: list[tuple[_Peer, tuple]], sel: selectors.BaseSelector) -> None:
+    def _commit(self, conn, batch: list[tuple[Peer, tuple]], sel: selectors.BaseSelector) -> None:
         jobs = []
         for _, (_, name, args, kwargs) in batch:
             def job(c, name=name, args=args, kwargs=kwargs):
@@ -232,18 +199,22 @@ class WriterProcess:
         else:
             self.commits += 1
             self.jobs += len(batch)
-        peers = []
+        answers = []
         for (peer, (rid, *_)), (ok, value) in zip(batch, outcomes):
             if not ok:
                 value = _portable(value)
             try:
-                peer.out.append(encode((rid, ok, value)))
+                frame = encode((rid, ok, value))
             except Exception as exc:  # noqa: BLE001 - an answer that does not pickle is a bug; say so
                 log.exception("answer to request %s does not pickle", rid)
-                peer.out.append(encode((rid, False, RuntimeError(f"the writer could not send its answer: {exc}"))))
-            if peer not in peers:
-                peers.append(peer)
-        for peer in peers:
+                frame = encode((rid, False, RuntimeError(f"the writer could not send its answer: {exc}")))
+            answers.append((peer, rid, frame))
+        if self.answerer is not None:
+            self.answerer.submit(answers)  # sent once the WAL is fsynced
+            return
+        for peer, _, frame in answers:
+            peer.out.append(frame)
+        for peer in {peer for peer, _, _ in answers}:
             if not peer.flush():
                 log.warning("a worker stopped reading its answers; dropping its connection")
                 self._hang_up(peer, sel)

@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from edge.ledger import utcnow
+from edge.wal_sync import database_file, make_durable
 from sync import status
 from sync.client import BadAnswer, CentralClient, Gap
 
@@ -56,6 +57,9 @@ def prepare(read: sqlite3.Connection, warehouse: str, after: int, size: int) -> 
         seqs = [r[0] for r in rows]
         missing = next((after + 1 + i for i, s in enumerate(seqs) if s != after + 1 + i), last)
         raise LocalGap(f"the edge ledger has no seq {missing}; `floorscan verify` and docs/sync-edge.md")
+    # The writer process answers only after its fsync, but a reader can see a
+    # commit just before it: make what was read durable before central holds it.
+    make_durable(database_file(read))
     movements = [dict(zip(COLUMNS, r), warehouse=warehouse) for r in rows]
     raw = json.dumps({"warehouse": warehouse, "movements": movements}, separators=(",", ":")).encode()
     return Batch(first, last, len(rows), gzip.compress(raw, GZIP_LEVEL, mtime=0))
@@ -119,6 +123,7 @@ def push_outbox(read, write, client: CentralClient, warehouse: str) -> int:
                             (OUTBOX_BATCH,)).fetchall()
         if not rows:
             return total
+        make_durable(database_file(read))  # as prepare() says
         documents = [{"kind": r["kind"], "key": r["key"], "data": json.loads(r["body"])} for r in rows]
         client.post_documents(warehouse, documents)
         ids = [r["id"] for r in rows]

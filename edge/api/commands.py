@@ -3,17 +3,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, Field
 
 from edge import realtime
 from edge.api.common import edge
 from edge.api.errors import ApiProblem
 from edge.api.spec import endpoint
+from edge.command_lane import LANE_ERROR
 from edge.commands import COMMAND_TYPES, apply_batch
 from edge.commands.apply import CommandEnvelope
 
 bp = Blueprint("commands", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _lane_error():
+    # The command lane (edge/command_lane.py) hit this writer error first: raise
+    # it here so Flask's error handlers answer it as they answer every request.
+    exc = request.environ.pop(LANE_ERROR, None)
+    if exc is not None:
+        raise exc
 
 
 class CommandBatch(BaseModel):

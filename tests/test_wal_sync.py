@@ -1,0 +1,174 @@
+"""The writer process answers only after its own fsync of the WAL (edge/wal_sync.py)."""
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+
+import pytest
+
+from edge import wal_sync
+from edge.wal_sync import Answerer, Peer, WalFile, database_file, make_durable
+from edge.wire import encode, read_message
+
+
+class GatedWal:
+    """A WAL whose fsync waits until the test lets it finish."""
+
+    def __init__(self, fail: OSError | None = None):
+        self.started, self.release = threading.Event(), threading.Event()
+        self.fail, self.calls = fail, 0
+
+    def sync(self):
+        self.calls += 1
+        self.started.set()
+        assert self.release.wait(10)
+        if self.fail:
+            raise self.fail
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def pair():
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    yield Peer(ours), theirs
+    ours.close()
+    theirs.close()
+
+
+def failed(rid, exc):
+    return encode((rid, False, RuntimeError(f"not durable: {exc}")))
+
+
+def test_no_answer_leaves_before_the_fsync_returns(pair):
+    peer, worker = pair
+    wal = GatedWal()
+    answerer = Answerer(wal, failed)
+    answerer.start()
+    try:
+        answerer.submit([(peer, 1, encode((1, True, "applied")))])
+        assert wal.started.wait(5)
+        worker.settimeout(0.3)
+        with pytest.raises(socket.timeout):
+            worker.recv(1)  # committed, not yet on disk: nothing may be said
+        wal.release.set()
+        worker.settimeout(5)
+        assert read_message(worker) == (1, True, "applied")
+    finally:
+        wal.release.set()
+        answerer.close()
+
+
+def test_one_fsync_covers_every_batch_committed_meanwhile(pair):
+    peer, worker = pair
+    wal = GatedWal()
+    answerer = Answerer(wal, failed)
+    answerer.start()
+    try:
+        answerer.submit([(peer, 1, encode((1, True, "a")))])
+        assert wal.started.wait(5)
+        # Two more batches commit while the first fsync runs: the next fsync takes both.
+        answerer.submit([(peer, 2, encode((2, True, "b")))])
+        answerer.submit([(peer, 3, encode((3, True, "c")))])
+        wal.release.set()
+        worker.settimeout(5)
+        assert [read_message(worker) for _ in range(3)] == [(1, True, "a"), (2, True, "b"), (3, True, "c")]
+        assert wal.calls == 2
+    finally:
+        wal.release.set()
+        answerer.close()
+
+
+def test_a_failed_fsync_tells_every_caller_its_outcome_is_unknown(pair):
+    peer, worker = pair
+    wal = GatedWal(fail=OSError(5, "Input/output error"))
+    wal.release.set()
+    answerer = Answerer(wal, failed)
+    answerer.start()
+    try:
+        answerer.submit([(peer, 7, encode((7, True, "applied")))])
+        worker.settimeout(5)
+        rid, ok, exc = read_message(worker)
+        assert (rid, ok) == (7, False)
+        assert "not durable" in str(exc) and "Input/output error" in str(exc)
+    finally:
+        answerer.close()
+
+
+def test_a_worker_that_hung_up_is_let_go_and_the_others_still_hear(pair):
+    peer, worker = pair
+    gone_ours, gone_theirs = socket.socketpair()
+    gone_ours.setblocking(False)
+    gone = Peer(gone_ours)
+    gone_theirs.close()
+    wal = GatedWal()
+    wal.release.set()
+    answerer = Answerer(wal, failed)
+    answerer.start()
+    try:
+        answerer.submit([(gone, 1, encode((1, True, "x"))), (peer, 2, encode((2, True, "y")))])
+        worker.settimeout(5)
+        assert read_message(worker) == (2, True, "y")
+    finally:
+        answerer.close()
+        gone_ours.close()
+
+
+def test_close_sends_what_is_pending(pair):
+    peer, worker = pair
+    wal = GatedWal()
+    answerer = Answerer(wal, failed)
+    answerer.start()
+    answerer.submit([(peer, 1, encode((1, True, "last")))])
+    assert wal.started.wait(5)
+    threading.Timer(0.2, wal.release.set).start()
+    answerer.close()
+    worker.settimeout(5)
+    assert read_message(worker) == (1, True, "last")
+    assert not answerer.is_alive()
+
+
+def test_the_wal_file_is_fsynced_and_followed_when_replaced(tmp_path, monkeypatch):
+    db = tmp_path / "edge.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(wal_sync.os, "fsync", lambda fd: (synced.append(os.fstat(fd).st_ino), real_fsync(fd)))
+    wal = WalFile(str(db))
+    wal.sync()
+    first = os.stat(f"{db}-wal").st_ino
+    assert first in synced
+    # Another file under the name (SQLite removes the WAL when its last connection
+    # closes and makes a new one later): the next sync follows the name.
+    conn.close()
+    assert not os.path.exists(f"{db}-wal")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("INSERT INTO t VALUES (2)")
+    conn.commit()
+    synced.clear()
+    wal.sync()
+    assert os.stat(f"{db}-wal").st_ino in synced
+    assert wal.inode == os.stat(f"{db}-wal").st_ino
+    wal.close()
+    conn.close()
+
+
+def test_make_durable_knows_the_connections_file_and_needs_no_wal(tmp_path):
+    db = tmp_path / "plain.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    assert database_file(conn) == str(db)
+    make_durable(database_file(conn))  # rollback journal: nothing to fsync, no error
+    assert database_file(sqlite3.connect(":memory:")) == ""
+    make_durable("")
+    conn.close()
