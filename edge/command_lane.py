@@ -33,6 +33,7 @@ from edge.ops import metrics
 
 PATH = "/api/v1/commands"
 LANE_ERROR = "floorscan.lane_error"  # the view raises it again (edge/api/commands.py)
+STARTED = "floorscan.started"        # edge/api/ops.py times the request from here
 
 
 class CommandLane:
@@ -48,10 +49,10 @@ class CommandLane:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
+        started = environ[STARTED] = time.perf_counter()  # the view's timer starts here too
         token, body = self._take(environ)
         if body is None:
             return self.wsgi_app(environ, start_response)
-        started = time.perf_counter()
         try:
             answer = self.remote.run(self.operation, token, body, self.limit, timeout=self.timeout)
         except Exception as exc:  # noqa: BLE001 - the view raises it again, and Flask words it
@@ -86,7 +87,10 @@ class CommandLane:
             return None, None
         if length <= 0 or (self.max_bytes and length > self.max_bytes):
             return None, None
-        body = environ["wsgi.input"].read(length)
+        try:
+            body = environ["wsgi.input"].read(length)
+        except OSError:
+            return None, None  # the handheld hung up mid-body; the view says so, if anyone listens
         if len(body) != length:
             environ["wsgi.input"] = io.BytesIO(body)  # cut short: the view says what it got
             return None, None

@@ -91,10 +91,13 @@ class Peer:
     def break_off(self) -> None:
         """From another thread: end the connection; the main loop then sees it
         hung up and forgets it (closing the descriptor here would race its selector)."""
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        with self.lock:  # the main loop closes under it: never a reused descriptor
+            if self.sock.fileno() == -1:
+                return
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class WalFile:
@@ -116,12 +119,12 @@ class WalFile:
         if self.fd is None or inode != self.inode:
             self.close()
             self.fd = os.open(self.path, os.O_RDONLY)
-            self.inode = os.fstat(self.fd).st_ino
             directory = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY)
             try:
                 os.fsync(directory)
             finally:
                 os.close(directory)
+            self.inode = os.fstat(self.fd).st_ino  # only now: a failed directory fsync is tried again
         os.fsync(self.fd)
 
     def close(self) -> None:
@@ -155,12 +158,14 @@ class Answerer(threading.Thread):
     """fsyncs the WAL, then sends the answers of every commit made before it.
 
     ``failed(rid, exc)`` builds the answer for a caller whose commit could not
-    be made durable (its outcome is then unknown: it must send again).
+    be made durable (its outcome is then unknown: it must send again);
+    ``fatal(exc)`` is called after such a failure, and the thread ends.
     """
 
-    def __init__(self, wal: WalFile, failed):
+    def __init__(self, wal: WalFile, failed, fatal=None):
         super().__init__(name="floorscan-answerer", daemon=True)
         self.wal, self.failed = wal, failed
+        self.fatal = fatal or (lambda exc: None)  # the writer process exits (it is restarted)
         self._cond = threading.Condition()
         self._pending: list[tuple[Peer, int, bytes]] = []
         self._closing = False
@@ -178,9 +183,17 @@ class Answerer(threading.Thread):
             self._closing = True
             self._cond.notify()
         self.join(SEND_TIMEOUT_S * 2)
-        self.wal.close()
+        if not self.is_alive():
+            self.wal.close()  # not under an fsync still running
 
     def run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as exc:  # noqa: BLE001 - without this thread nobody is ever answered
+            log.critical("the answering thread failed", exc_info=True)
+            self.fatal(exc)
+
+    def _loop(self) -> None:
         while True:
             with self._cond:
                 while not self._pending and not self._closing:
@@ -191,13 +204,29 @@ class Answerer(threading.Thread):
             try:
                 self.wal.sync()
                 self.syncs += 1
-            except OSError as exc:
-                log.error("could not fsync the WAL (%s): %d answers say the outcome is unknown", exc, len(answers))
-                answers = [(peer, rid, self.failed(rid, exc)) for peer, rid, _ in answers]
-            by_peer: dict[Peer, list[bytes]] = {}
-            for peer, _, frame in answers:
-                by_peer.setdefault(peer, []).append(frame)
-            for peer, frames in by_peer.items():
-                if not peer.send(b"".join(frames)):
-                    log.warning("a worker stopped reading its answers; dropping its connection")
-                    peer.break_off()
+            except Exception as exc:  # noqa: BLE001 - OSError mostly; nobody may hear "applied" now
+                # After a failed fsync Linux marks the lost pages clean and the next
+                # fsync succeeds: nothing this process commits can be trusted again.
+                # Tell every caller its outcome is unknown, then let the supervisor
+                # start a new writer process, which reads what is really on disk.
+                log.critical("could not fsync the WAL (%s): %d answers say the outcome is unknown; "
+                             "the writer process stops", exc, len(answers))
+                self._send([(peer, rid, self.failed(rid, exc)) for peer, rid, _ in answers])
+                self.fatal(exc)
+                return
+            self._send(answers)
+
+    @staticmethod
+    def _send(answers) -> None:
+        by_peer: dict[Peer, list[bytes]] = {}
+        for peer, _, frame in answers:
+            by_peer.setdefault(peer, []).append(frame)
+        for peer, frames in by_peer.items():
+            try:
+                delivered = peer.send(b"".join(frames))
+            except Exception:  # noqa: BLE001 - one worker's connection must not stop the others' answers
+                log.exception("could not answer a worker")
+                delivered = False
+            if not delivered:
+                log.warning("a worker stopped reading its answers; dropping its connection")
+                peer.break_off()

@@ -37,7 +37,7 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from edge.wal_sync import DURABLE, Answerer, Peer, WalFile
+from edge.wal_sync import DURABLE, Answerer, Peer, WalFile, database_file
 from edge.wire import encode, read_message
 from edge.writer import DatabaseBusy, WriterClosed, open_write_connection, run_jobs
 
@@ -68,6 +68,17 @@ def _portable(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
+def _not_durable(rid: int, exc: BaseException) -> bytes:
+    return encode((rid, False, WriterLost(f"the commit could not be made durable ({exc}); send the same "
+                                          "request again to learn its outcome")))
+
+
+def _fatal(exc: BaseException) -> None:
+    # Out at once, from any thread: the server's supervisor starts a new writer process.
+    sys.stderr.flush()
+    os._exit(70)
+
+
 # -- the writer process ----------------------------------------------------------
 
 class WriterProcess:
@@ -94,13 +105,12 @@ class WriterProcess:
     def serve(self, listener: socket.socket, ready=None) -> None:
         # FULL: commit without the fsync and let the answerer fsync before it
         # answers, while the next batch runs (edge/wal_sync.py).
-        pipelined = self.synchronous.upper() in DURABLE
-        conn = open_write_connection(self.db_path, "NORMAL" if pipelined else self.synchronous)
+        conn = open_write_connection(self.db_path, self.synchronous)
         self.answerer = None
-        if pipelined:
-            self.answerer = Answerer(WalFile(self.db_path), lambda rid, exc: encode((rid, False, WriterLost(
-                f"the commit could not be made durable ({exc}); send the same request again to learn "
-                "its outcome"))))
+        if self.synchronous.upper() in DURABLE and conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            conn.execute("PRAGMA synchronous = NORMAL")
+            # The -wal file SQLite writes: it follows symlinks, so ask it rather than join paths.
+            self.answerer = Answerer(WalFile(database_file(conn)), _not_durable, _fatal)
             self.answerer.start()
         # Import every command type now, not inside the first transaction.
         for name in OPERATIONS:
@@ -126,6 +136,9 @@ class WriterProcess:
                 if draining_since is not None and (len(sel.get_map()) == 0
                                                    or time.monotonic() - draining_since > DRAIN_S):
                     break
+                if self.answerer is not None and not self.answerer.is_alive():
+                    log.critical("the answering thread is gone; the writer process stops")
+                    _fatal(RuntimeError("answerer gone"))
                 waiting: list[tuple[Peer, tuple]] = []
                 self._gather(sel, listener, 0.2 if draining_since else 1.0, waiting)
                 # Whatever arrived while the last batch ran (its fsync, mostly)
@@ -176,7 +189,8 @@ class WriterProcess:
             sel.unregister(peer.sock)
         except (KeyError, ValueError):
             pass
-        peer.sock.close()
+        with peer.lock:  # not while the answerer thread sends on it: its descriptor could be reused
+            peer.sock.close()
 
     def _accept(self, listener: socket.socket, sel: selectors.BaseSelector) -> None:
         try:

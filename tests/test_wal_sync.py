@@ -83,11 +83,12 @@ def test_one_fsync_covers_every_batch_committed_meanwhile(pair):
         answerer.close()
 
 
-def test_a_failed_fsync_tells_every_caller_its_outcome_is_unknown(pair):
+def test_a_failed_fsync_tells_every_caller_its_outcome_is_unknown_and_stops_the_process(pair):
     peer, worker = pair
     wal = GatedWal(fail=OSError(5, "Input/output error"))
     wal.release.set()
-    answerer = Answerer(wal, failed)
+    stopped = []
+    answerer = Answerer(wal, failed, fatal=stopped.append)
     answerer.start()
     try:
         answerer.submit([(peer, 7, encode((7, True, "applied")))])
@@ -95,8 +96,56 @@ def test_a_failed_fsync_tells_every_caller_its_outcome_is_unknown(pair):
         rid, ok, exc = read_message(worker)
         assert (rid, ok) == (7, False)
         assert "not durable" in str(exc) and "Input/output error" in str(exc)
+        # Linux forgets a failed write-back after reporting it once: the next fsync
+        # would say all is well. The writer process must not go on (it is restarted).
+        answerer.join(5)
+        assert not answerer.is_alive()
+        assert [type(e) for e in stopped] == [OSError]
     finally:
         answerer.close()
+
+
+def test_an_answering_thread_that_breaks_stops_the_process(pair):
+    peer, worker = pair
+    wal = GatedWal()
+    wal.release.set()
+    stopped = []
+
+    def broken(rid, exc):
+        raise AssertionError("unused")
+    answerer = Answerer(wal, broken, fatal=stopped.append)
+    answerer._send = None  # a bug in the thread: calling it raises TypeError
+    answerer.start()
+    answerer.submit([(peer, 1, encode((1, True, "x")))])
+    answerer.join(5)
+    assert not answerer.is_alive()
+    assert [type(e) for e in stopped] == [TypeError]
+
+
+def test_a_database_behind_a_symlink_is_fsynced_where_sqlite_writes(tmp_path):
+    """SQLite follows the link and writes real/edge.db-wal; joining paths would
+    look for link/edge.db-wal, fail every fsync and answer nobody."""
+    from test_concurrency import SUPERVISOR, seed, stock_of, take
+    from test_writer_process import WriterProcessRunning
+    from edge.db import init_db
+    from edge.writer_process import RemoteWriter
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").mkdir()
+    real = tmp_path / "real" / "edge.db"
+    init_db(str(real))
+    seed(str(real), bins=("A", "B"), opening=10)
+    link = tmp_path / "link" / "edge.db"
+    link.symlink_to(real)
+    running = WriterProcessRunning(str(link), tmp_path)
+    remote = RemoteWriter(running.address)
+    try:
+        [result] = remote.run("apply_batch", [take(1)], user=SUPERVISOR, device_id="HH-1").results
+        assert result["status"] == "applied"
+    finally:
+        remote.close()
+        running.stop()
+    assert stock_of(str(real)) == {"A": 9, "B": 1}
+    assert not (tmp_path / "link" / "edge.db-wal").exists()
 
 
 def test_a_worker_that_hung_up_is_let_go_and_the_others_still_hear(pair):

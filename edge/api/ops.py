@@ -32,7 +32,8 @@ RESULT_STATUS = re.compile(rb'"status":\s*"(applied|duplicate|rejected)"')
 
 @bp.before_app_request
 def _started():
-    g.ops_started = time.perf_counter()
+    # The command lane (edge/command_lane.py) started the clock before it read the body.
+    g.ops_started = request.environ.get("floorscan.started") or time.perf_counter()
 
 
 @bp.after_app_request

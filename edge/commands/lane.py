@@ -39,7 +39,7 @@ def apply_request(conn: sqlite3.Connection, token: str, body: bytes, limit: int)
         return None
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     if type(data) is not dict or len(data) != 1:
         return None
