@@ -15,7 +15,8 @@ Whatever is not the common case goes to the Flask view
 ``Authorization``, a body that is not a JSON object with a non-empty
 ``commands`` list within the batch limit, another content type, no
 ``Content-Length``. The writer side declines too when the token is unknown or
-the JSON does not parse; then the view answers, and nothing was written. An
+the JSON does not parse; then the view answers, and nothing was written. A
+token the writer side did not know goes straight to the view next time. An
 error from the writer process (busy, lost, timed out) is raised again inside
 the view, so Flask's error handlers word it as for every other request.
 
@@ -28,10 +29,14 @@ import io
 import time
 
 from edge import realtime
-from edge.commands.lane import apply_request
+from edge.commands.lane import UNKNOWN_TOKEN, apply_request
 from edge.ops import metrics
 
 PATH = "/api/v1/commands"
+# Tokens the writer process did not know, kept per worker so that a handheld (or
+# anyone on the network) repeating one costs the writer process nothing: a token
+# that is unknown, expired or revoked never becomes valid again.
+DECLINED_MAX = 4096
 LANE_ERROR = "floorscan.lane_error"  # the view raises it again (edge/api/commands.py)
 STARTED = "floorscan.started"        # edge/api/ops.py times the request from here
 
@@ -45,6 +50,7 @@ class CommandLane:
         self.max_bytes = int(app.config.get("MAX_CONTENT_LENGTH") or 0)
         self.timeout = app.extensions["floorscan"].write_timeout
         self.operation = apply_request.__name__
+        self.declined: set[str] = set()
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -57,6 +63,11 @@ class CommandLane:
             answer = self.remote.run(self.operation, token, body, self.limit, timeout=self.timeout)
         except Exception as exc:  # noqa: BLE001 - the view raises it again, and Flask words it
             environ[LANE_ERROR] = exc
+            answer = None
+        if answer == UNKNOWN_TOKEN:
+            if len(self.declined) >= DECLINED_MAX:
+                self.declined.clear()
+            self.declined.add(token)
             answer = None
         if answer is None:
             # The view reads the body again, from here.
@@ -77,7 +88,7 @@ class CommandLane:
         """The bearer token and the body, or (None, None) when this request is the view's."""
         scheme, _, token = (environ.get("HTTP_AUTHORIZATION") or "").partition(" ")
         token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() != "bearer" or not token or token in self.declined:
             return None, None
         if (environ.get("CONTENT_TYPE") or "").partition(";")[0].strip().lower() != "application/json":
             return None, None

@@ -323,7 +323,8 @@ def test_the_lane_is_in_front_an_unknown_token_asks_the_writer_process(edges):
     the writer process stopped (SIGSTOP) that request waits; the view's 401 does not."""
     lane, view = edges
     body = {"commands": [_cmd()]}
-    bad = {"Authorization": "Bearer not-a-token"}
+    # A token no test sent before: a worker remembers the ones the writer did not know.
+    bad = {"Authorization": f"Bearer never-seen-{uuid.uuid4().hex}"}
     pid = writer_pid(lane.server)
     vpid = writer_pid(view.server)
     os.kill(pid, signal.SIGSTOP)
@@ -343,6 +344,31 @@ def test_the_lane_is_in_front_an_unknown_token_asks_the_writer_process(edges):
     [r] = got
     is_problem(r, 401)
     assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_a_token_the_writer_did_not_know_is_not_sent_to_it_again(edges):
+    """Repeating an unknown token (a handheld left signed in after a revoke, or
+    anyone on the network) costs the writer process one look, per worker."""
+    lane, _ = edges
+    token = f"revoked-{uuid.uuid4().hex}"
+    body = json.dumps({"commands": [_cmd()]}).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    before = ledger(lane.db)
+    with requests.Session() as s:  # one connection: one worker
+        r = s.post(lane.url + "/api/v1/commands", data=body, headers=headers, timeout=60)
+        is_problem(r, 401)
+        pid = writer_pid(lane.server)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            r = s.post(lane.url + "/api/v1/commands", data=body, headers=headers, timeout=10)
+            waited = time.monotonic() - started
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    problem = is_problem(r, 401)
+    assert "unknown, expired or revoked" in problem["detail"]
+    assert waited < 10  # answered with the writer process stopped: the view's own check
+    assert ledger(lane.db) == before
 
 
 # -- 3. roles are checked inside the batch ------------------------------------------------------------

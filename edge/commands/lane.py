@@ -31,12 +31,16 @@ def encode_answer(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
 
 
+UNKNOWN_TOKEN = "unknown-token"
+
+
 def apply_request(conn: sqlite3.Connection, token: str, body: bytes, limit: int):
     """``(answer bytes, result statuses, posts)`` for a request the lane can
-    take, or None for one the Flask view must answer (nothing is written then)."""
+    take; :data:`UNKNOWN_TOKEN` or None for one the Flask view must answer
+    (nothing is written then)."""
     user = authenticate(conn, token)
     if user is None:
-        return None
+        return UNKNOWN_TOKEN  # the worker remembers it: a token never becomes valid later
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
