@@ -34,8 +34,9 @@ from edge.ops import metrics
 
 PATH = "/api/v1/commands"
 # Tokens the writer process did not know, kept per worker so that a handheld (or
-# anyone on the network) repeating one costs the writer process nothing: a token
-# that is unknown, expired or revoked never becomes valid again.
+# anyone on the network) repeating one costs the writer process nothing. Such a
+# token goes to the view, which checks it again: one that becomes valid again (its
+# user reactivated) still works, the slower way.
 DECLINED_MAX = 4096
 LANE_ERROR = "floorscan.lane_error"  # the view raises it again (edge/api/commands.py)
 STARTED = "floorscan.started"        # edge/api/ops.py times the request from here

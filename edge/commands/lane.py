@@ -40,7 +40,7 @@ def apply_request(conn: sqlite3.Connection, token: str, body: bytes, limit: int)
     (nothing is written then)."""
     user = authenticate(conn, token)
     if user is None:
-        return UNKNOWN_TOKEN  # the worker remembers it: a token never becomes valid later
+        return UNKNOWN_TOKEN  # the worker sends it to the view from now on (edge/command_lane.py)
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
