@@ -140,6 +140,14 @@ def sign_in(conn: sqlite3.Connection, *, credential: tuple[str, str], client: st
     return SignIn(user=dict(row), token=token, expires_at=iso(expires))
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (scheme in any
+    case), or None when there is none."""
+    scheme, _, token = (header or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def authenticate(conn: sqlite3.Connection, token: str) -> dict | None:
     """The user and device behind a bearer token, or None if unknown, expired or revoked."""
     row = conn.execute(

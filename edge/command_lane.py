@@ -29,6 +29,7 @@ import io
 import time
 
 from edge import realtime
+from edge.auth import bearer_token
 from edge.commands.lane import UNKNOWN_TOKEN, apply_request
 from edge.ops import metrics
 
@@ -78,7 +79,7 @@ class CommandLane:
         data, statuses, posts = answer
         try:
             metrics.record_response(200)
-            metrics.record_commands(time.perf_counter() - started, [{"status": s} for s in statuses])
+            metrics.record_commands(time.perf_counter() - started, statuses)
         except Exception:  # noqa: BLE001 - counting must never cost a handheld its answer
             pass
         realtime.publish(posts, self.app)
@@ -87,9 +88,8 @@ class CommandLane:
 
     def _take(self, environ) -> tuple[str | None, bytes | None]:
         """The bearer token and the body, or (None, None) when this request is the view's."""
-        scheme, _, token = (environ.get("HTTP_AUTHORIZATION") or "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or token in self.declined:
+        token = bearer_token(environ.get("HTTP_AUTHORIZATION"))
+        if token is None or token in self.declined:
             return None, None
         if (environ.get("CONTENT_TYPE") or "").partition(";")[0].strip().lower() != "application/json":
             return None, None

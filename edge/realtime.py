@@ -15,7 +15,7 @@ from collections import defaultdict
 from flask import current_app, request
 from flask_socketio import SocketIO, join_room, leave_room
 
-from edge.auth import authenticate, hash_token
+from edge.auth import authenticate, bearer_token, hash_token
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,7 @@ class _SocketIOPathsOnly:
 def _token_from(auth) -> str | None:
     if isinstance(auth, dict) and auth.get("token"):
         return str(auth["token"])
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.args.get("token")
+    return bearer_token(request.headers.get("Authorization")) or request.args.get("token")
 
 
 @socketio.on("connect")

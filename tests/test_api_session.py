@@ -1,6 +1,8 @@
 """POST/DELETE /api/v1/session, GET /api/v1/me, bearer tokens and the sign-in rate limit."""
 from __future__ import annotations
 
+import pytest
+
 from edge.app import create_app
 from edge.db import connect
 
@@ -205,3 +207,13 @@ def test_bad_input_does_not_count_as_a_failed_sign_in(client, users):
     for _ in range(6):
         assert client.post("/api/v1/session", json={}).status_code == 422
     assert client.post("/api/v1/session", json={"pin": users["picker"]}).status_code == 201
+
+
+@pytest.mark.parametrize("header, token", [
+    ("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("BEARER abc", "abc"),
+    ("Bearer", None), ("Bearer   ", None), ("Basic abc", None), ("", None), (None, None), ("abc", None),
+])
+def test_one_reading_of_the_authorization_header(header, token):
+    """The view, the command lane, Socket.IO and central all read it this way."""
+    from edge.auth import bearer_token
+    assert bearer_token(header) == token

@@ -44,43 +44,40 @@ def failed(rid, exc):
     return encode((rid, False, RuntimeError(f"not durable: {exc}")))
 
 
-def test_no_answer_leaves_before_the_fsync_returns(pair):
-    peer, worker = pair
+@pytest.fixture
+def gated():
+    """A running answerer over a WAL whose fsync waits for ``wal.release``."""
     wal = GatedWal()
     answerer = Answerer(wal, failed)
     answerer.start()
-    try:
-        answerer.submit([(peer, 1, encode((1, True, "applied")))])
-        assert wal.started.wait(5)
-        worker.settimeout(0.3)
-        with pytest.raises(socket.timeout):
-            worker.recv(1)  # committed, not yet on disk: nothing may be said
-        wal.release.set()
-        worker.settimeout(5)
-        assert read_message(worker) == (1, True, "applied")
-    finally:
-        wal.release.set()
-        answerer.close()
+    yield wal, answerer
+    wal.release.set()
+    answerer.close()
 
 
-def test_one_fsync_covers_every_batch_committed_meanwhile(pair):
-    peer, worker = pair
-    wal = GatedWal()
-    answerer = Answerer(wal, failed)
-    answerer.start()
-    try:
-        answerer.submit([(peer, 1, encode((1, True, "a")))])
-        assert wal.started.wait(5)
-        # Two more batches commit while the first fsync runs: the next fsync takes both.
-        answerer.submit([(peer, 2, encode((2, True, "b")))])
-        answerer.submit([(peer, 3, encode((3, True, "c")))])
-        wal.release.set()
-        worker.settimeout(5)
-        assert [read_message(worker) for _ in range(3)] == [(1, True, "a"), (2, True, "b"), (3, True, "c")]
-        assert wal.calls == 2
-    finally:
-        wal.release.set()
-        answerer.close()
+def test_no_answer_leaves_before_the_fsync_returns(pair, gated):
+    (peer, worker), (wal, answerer) = pair, gated
+    answerer.submit([(peer, 1, encode((1, True, "applied")))])
+    assert wal.started.wait(5)
+    worker.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        worker.recv(1)  # committed, not yet on disk: nothing may be said
+    wal.release.set()
+    worker.settimeout(5)
+    assert read_message(worker) == (1, True, "applied")
+
+
+def test_one_fsync_covers_every_batch_committed_meanwhile(pair, gated):
+    (peer, worker), (wal, answerer) = pair, gated
+    answerer.submit([(peer, 1, encode((1, True, "a")))])
+    assert wal.started.wait(5)
+    # Two more batches commit while the first fsync runs: the next fsync takes both.
+    answerer.submit([(peer, 2, encode((2, True, "b")))])
+    answerer.submit([(peer, 3, encode((3, True, "c")))])
+    wal.release.set()
+    worker.settimeout(5)
+    assert [read_message(worker) for _ in range(3)] == [(1, True, "a"), (2, True, "b"), (3, True, "c")]
+    assert wal.calls == 2
 
 
 def test_a_failed_fsync_tells_every_caller_its_outcome_is_unknown_and_stops_the_process(pair):
@@ -148,22 +145,18 @@ def test_a_database_behind_a_symlink_is_fsynced_where_sqlite_writes(tmp_path):
     assert not (tmp_path / "link" / "edge.db-wal").exists()
 
 
-def test_a_worker_that_hung_up_is_let_go_and_the_others_still_hear(pair):
-    peer, worker = pair
+def test_a_worker_that_hung_up_is_let_go_and_the_others_still_hear(pair, gated):
+    (peer, worker), (wal, answerer) = pair, gated
     gone_ours, gone_theirs = socket.socketpair()
     gone_ours.setblocking(False)
     gone = Peer(gone_ours)
     gone_theirs.close()
-    wal = GatedWal()
     wal.release.set()
-    answerer = Answerer(wal, failed)
-    answerer.start()
     try:
         answerer.submit([(gone, 1, encode((1, True, "x"))), (peer, 2, encode((2, True, "y")))])
         worker.settimeout(5)
         assert read_message(worker) == (2, True, "y")
     finally:
-        answerer.close()
         gone_ours.close()
 
 

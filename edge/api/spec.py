@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, request
 from pydantic import BaseModel, ValidationError
 
 from edge.api.errors import ApiProblem
-from edge.auth import authenticate
+from edge.auth import authenticate, bearer_token
 from edge.problems import validation_problem
 
 ANY_SIGNED_IN = frozenset({"picker", "receiver", "counter", "supervisor", "admin"})
@@ -43,12 +43,11 @@ ROUTES: list[Route] = []
 
 
 def current_user() -> dict:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None:
         raise ApiProblem(401, "send Authorization: Bearer <token> from POST /api/v1/session",
                          headers={"WWW-Authenticate": "Bearer"})
-    user = authenticate(current_app.extensions["floorscan"].read(), token.strip())
+    user = authenticate(current_app.extensions["floorscan"].read(), token)
     if user is None:
         raise ApiProblem(401, "the token is unknown, expired or revoked; sign in again",
                          headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

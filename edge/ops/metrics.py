@@ -86,11 +86,11 @@ def metrics() -> _Metrics:
     return _metrics
 
 
-def record_commands(seconds: float, results: list[dict] | None) -> None:
+def record_commands(seconds: float, statuses: list[str]) -> None:
     m = metrics()
     m.command_seconds.observe(seconds)
-    for result in results or ():
-        child = m.by_result.get(result.get("status")) if isinstance(result, dict) else None
+    for status in statuses:
+        child = m.by_result.get(status)
         if child is not None:
             child.inc()
 

@@ -21,6 +21,7 @@ from pydantic.json_schema import models_json_schema
 
 from edge.api.docs import PROBLEM_SCHEMA
 from edge.api.errors import ApiProblem
+from edge.auth import bearer_token
 from edge.problems import validation_problem
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,10 @@ def store():
 
 
 def bearer() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None:
         raise ApiProblem(401, "send Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"})
-    return token.strip()
+    return token
 
 
 def authenticate(auth: str) -> None:
