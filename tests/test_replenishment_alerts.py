@@ -41,3 +41,29 @@ def test_one_alert_per_crossing(tmp_path_factory, deltas, rop):
         assert alerts.refresh(conn, ["BOLT"]) == []  # evaluated again: nothing changes
     finally:
         conn.close()
+
+
+def test_evaluating_the_items_that_moved_matches_evaluating_every_item(tmp_path):
+    """After a flush only the items that moved are evaluated, and only those with a
+    reorder point or an open alert have their stock summed: the answer is the same
+    as evaluating the whole site, including an open alert whose reorder point was removed."""
+    from edge.db import init_db
+    path = str(tmp_path / "edge.db")
+    init_db(path)
+    conn = open_site(path)
+    try:
+        conn.execute("UPDATE item SET reorder_point = 10 WHERE sku IN ('BOLT', 'NUT')")
+        assert {c["sku"] for c in alerts.refresh(conn)} == {"BOLT", "NUT"}  # nothing on hand: both low
+        conn.execute("UPDATE item SET reorder_point = NULL WHERE sku = 'NUT'")  # NUT's alert stays open
+        mv(conn, "2026-04-01", "adjust", "BOLT", 4, to_bin="A-01")  # still low
+        mv(conn, "2026-04-01", "adjust", "NUT", 3, to_bin="A-01")
+        mv(conn, "2026-04-01", "adjust", "GLUE", 50, to_bin="A-01")  # no reorder point, no alert
+        moved = ["BOLT", "GLUE", "NUT"]
+        every = [row for row in alerts.evaluate(conn, None) if row[0] in moved]
+        assert alerts.evaluate(conn, moved) == every == [("NUT", "cleared", 3.0, None, every[0][4])]
+        mv(conn, "2026-04-01", "adjust", "BOLT", 20, to_bin="A-01")  # 24 > 10: BOLT clears too
+        assert [(r[0], r[1], r[2]) for r in alerts.evaluate(conn, moved)] == [("BOLT", "cleared", 24.0),
+                                                                               ("NUT", "cleared", 3.0)]
+        assert alerts.evaluate(conn, moved) == [row for row in alerts.evaluate(conn, None) if row[0] in moved]
+    finally:
+        conn.close()

@@ -45,8 +45,7 @@ def after_commit(app, changes) -> None:
     if not skus:
         return
     reader = app.extensions["floorscan"].read()
-    faces = [k for k in sorted({(ch.bin, ch.sku) for ch in changes})
-             if reader.execute("SELECT 1 FROM pick_face WHERE bin = ? AND sku = ?", k).fetchone()]
+    faces = _pick_faces(reader, {(ch.bin, ch.sku) for ch in changes})
     alerting = any(alerts.evaluate(reader, skus[i:i + 500]) for i in range(0, len(skus), 500))
     refilling = bool(faces) and pickface.refill_due(reader, faces)
     if not alerting and not refilling:
@@ -57,6 +56,17 @@ def after_commit(app, changes) -> None:
 
     changed, tasks = app.extensions["floorscan"].write(job)
     _announce(realtime, changed, tasks)
+
+
+def _pick_faces(reader, keys: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Which of ``keys`` (bin, sku) are pick faces: one query per 500 bins, not one per key."""
+    bins = sorted({b for b, _ in keys})
+    found = set()
+    for i in range(0, len(bins), 500):
+        chunk = bins[i:i + 500]
+        found.update((r["bin"], r["sku"]) for r in reader.execute(
+            f"SELECT bin, sku FROM pick_face WHERE bin IN ({','.join('?' * len(chunk))})", chunk))
+    return sorted(keys & found)
 
 
 def _announce(realtime, changed: list[dict], tasks: list[dict]) -> None:
