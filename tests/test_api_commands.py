@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import assert_verified, command, make_bin, make_item, post_commands
 
@@ -308,3 +309,22 @@ def test_batch_that_is_not_json(client, auth_for):
 def test_signed_out_is_401(client):
     r = client.post("/api/v1/commands", json={"commands": []})
     assert (r.status_code, r.mimetype) == (401, PROBLEM)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ctype=st.text(min_size=1, max_size=12), payload=st.dictionaries(st.text(max_size=8), _json_values, max_size=5))
+def test_the_payload_digest_is_the_one_every_stored_command_was_checked_against(ctype, payload):
+    # A replay after an upgrade must still match the digest stored before it, or
+    # the handheld gets a 409 for its own scan. This is the first release's formula.
+    import hashlib
+    import json
+    from edge.commands.apply import canonical_payload, payload_hash
+    first = json.dumps({"type": ctype, "payload": payload}, sort_keys=True, separators=(",", ":"), default=str)
+    assert payload_hash(ctype, payload) == hashlib.sha256(first.encode()).hexdigest()
+    assert payload_hash(ctype, payload, canonical_payload(payload)) == payload_hash(ctype, payload)

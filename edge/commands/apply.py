@@ -41,12 +41,23 @@ class CommandContext:
 class BatchOutcome:
     results: list[dict] = field(default_factory=list)
     posts: list[PostResult] = field(default_factory=list)  # for live events after commit
+    encoded: dict[int, str] = field(default_factory=dict)  # index -> the applied result as stored (JSON)
 
 
-def payload_hash(ctype: str, payload: dict) -> str:
-    canonical = json.dumps({"type": ctype, "payload": payload}, sort_keys=True, separators=(",", ":"),
-                           default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def canonical_payload(payload: dict) -> str:
+    """The payload as stored in the command record: sorted keys, compact."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def payload_hash(ctype: str, payload: dict, canonical: str | None = None) -> str:
+    """SHA-256 of ``{"payload": ..., "type": ...}`` with sorted keys, compact: the
+    digest every stored command was checked against since the first release, so
+    it must never change. Built around :func:`canonical_payload` (``canonical``,
+    when the caller has it) instead of encoding the payload a second time."""
+    if canonical is None:
+        canonical = canonical_payload(payload)
+    envelope = '{"payload":' + canonical + ',"type":' + json.dumps(ctype) + "}"
+    return hashlib.sha256(envelope.encode()).hexdigest()
 
 
 def apply_batch(conn: sqlite3.Connection, raw_commands: list, *, user: dict, device_id: str | None) -> BatchOutcome:
@@ -70,7 +81,8 @@ def _apply_one(conn, index: int, raw, user: dict, device_id, out: BatchOutcome) 
         known = ", ".join(sorted(COMMAND_TYPES))
         return _rejected(cid, LedgerError(f"unknown command type {env.type!r}; known: {known}",
                                           field=f"commands[{index}].type").problem())
-    digest = payload_hash(env.type, env.payload)
+    stored_payload = canonical_payload(env.payload)
+    digest = payload_hash(env.type, env.payload, stored_payload)
     stored = conn.execute("SELECT payload_hash, result FROM command WHERE id = ?", (cid,)).fetchone()
     if stored is not None:
         if stored["payload_hash"] != digest:
@@ -95,11 +107,13 @@ def _apply_one(conn, index: int, raw, user: dict, device_id, out: BatchOutcome) 
         result = {"id": cid, "status": "applied", "movements": posted.movements}
         if posted.exceptions:
             result["exceptions"] = posted.exceptions
+        # Compact and ASCII, as Flask's jsonify writes it: the command lane puts
+        # these very bytes in its answer instead of encoding the result again.
+        encoded = json.dumps(result, separators=(",", ":"))
         conn.execute(
             "INSERT INTO command (id, type, payload_hash, payload, result, user_id, device_id, at, received_at) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
-            (cid, env.type, digest, json.dumps(env.payload, default=str), json.dumps(result), ctx.user_id,
-             ctx.device_id, ctx.at, utcnow()))
+            (cid, env.type, digest, stored_payload, encoded, ctx.user_id, ctx.device_id, ctx.at, utcnow()))
     except LedgerError as exc:
         conn.execute("ROLLBACK TO command")
         conn.execute("RELEASE command")
@@ -119,6 +133,7 @@ def _apply_one(conn, index: int, raw, user: dict, device_id, out: BatchOutcome) 
                                                "and the command can be sent again"))
     conn.execute("RELEASE command")
     out.posts.append(posted)
+    out.encoded[index] = encoded
     return result
 
 

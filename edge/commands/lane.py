@@ -28,7 +28,11 @@ from edge.commands.apply import apply_batch
 def encode_answer(obj) -> bytes:
     """The bytes Flask's ``jsonify`` would send for ``obj`` (compact, ASCII, keys
     in order, a newline at the end): both paths answer alike."""
-    return (json.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
+    return (_encode(obj) + "\n").encode()
+
+
+def _encode(obj) -> str:
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
 
 
 UNKNOWN_TOKEN = "unknown-token"
@@ -52,4 +56,7 @@ def apply_request(conn: sqlite3.Connection, token: str, body: bytes, limit: int)
         return None
     outcome = apply_batch(conn, commands, user=user, device_id=user.get("device_id"))
     statuses = [r.get("status") for r in outcome.results]
-    return encode_answer({"results": outcome.results}), statuses, outcome.posts
+    # An applied result was encoded once already, for the command record; JSON
+    # composes, so its text goes into the answer as it is (same bytes as encode_answer).
+    parts = [outcome.encoded.get(i) or _encode(r) for i, r in enumerate(outcome.results)]
+    return ('{"results":[' + ",".join(parts) + "]}\n").encode(), statuses, outcome.posts
