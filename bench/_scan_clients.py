@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing as mp
+import os
 import queue
 import random
 import time
@@ -127,12 +128,17 @@ def prepare_floorscan_db(path: Path) -> None:
         w.close()
 
 
-def start_floorscan(db: Path, tmp: Path, threads: int | None = None) -> Server:
+def start_floorscan(db: Path, tmp: Path, threads: int | None = None, front_only: bool = False) -> Server:
     port = free_port()
     argv = [python(), "-m", "edge.cli", "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)]
     if threads:
         argv += ["--threads", str(threads)]
-    return Server(argv, port, tmp / f"{db.stem}.server.log").start("/api/v1/health")
+    env = None
+    if front_only:  # bench/front_only/sitecustomize.py says what this does
+        here = str(Path(__file__).resolve().parent / "front_only")
+        env = {"FLOORSCAN_BENCH_FRONT_ONLY": "1",
+               "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+    return Server(argv, port, tmp / f"{db.stem}.server.log", env=env).start("/api/v1/health")
 
 
 def sign_in(url: str, role: str, device_id: str) -> str:

@@ -2,6 +2,7 @@
 
     python bench/scan_load.py [--clients 50] [--seconds 20] [--socketio-clients 10]
                               [--skip-reference] [--skip-replay] [--skip-lookup]
+    python bench/scan_load.py --front-only    # the same load, the ledger taken out
 
 Starts `floorscan serve` (gunicorn, with the worker settings production
 runs: edge.serve.options) on a temp database, signs in one session per simulated handheld, and
@@ -13,6 +14,10 @@ synchronous=FULL) under the same gunicorn settings and under `sync x2`.
 Then batched replay (500 commands per POST) and the on-hand lookup with
 1M movements. Prints figures and PASS/MISS per target; asserts nothing.
 See bench/README.md for how to read the output.
+
+--front-only is a diagnostic: the writer process answers every scan "applied"
+after the token check, without touching the ledger (bench/front_only/), so the
+figures are what the HTTP front alone costs. It judges no target.
 """
 from __future__ import annotations
 
@@ -61,7 +66,8 @@ TARGETS = {"rate": 1000.0, "p99_ms": 50.0, "ratio": 1.0}
 # -- phases ------------------------------------------------------------------
 
 def labels(args) -> dict:
-    return {"floorscan": f"floorscan serve, {serve_settings(args.threads)}",
+    what = "front only (no ledger)" if args.front_only else "floorscan serve"
+    return {"floorscan": f"{what}, {serve_settings(args.threads)}",
             "ref_gthread": f"reference, {reference_settings(args.threads)}",
             "ref_sync2": "reference, sync x2"}
 
@@ -89,7 +95,7 @@ def show_errors(res: LoadResult) -> None:
 def phase_floorscan(args, tmp: Path, figures: dict) -> None:
     db = tmp / "edge.db"
     prepare_floorscan_db(db)
-    server = start_floorscan(db, tmp, args.threads)
+    server = start_floorscan(db, tmp, args.threads, front_only=args.front_only)
     try:
         url = server.url
         handhelds = [Handheld(sign_in(url, "receiver", f"bench-hh-{i:03d}"), seed=i) for i in range(args.clients)]
@@ -112,7 +118,8 @@ def phase_floorscan(args, tmp: Path, figures: dict) -> None:
         listener = SocketIOListener(url, sup_tokens)
         watch = {"socket.io clients": listener.pid} if listener.pid else {}
         seq_before = max_seq(db)
-        print(f"\n[1] floorscan: {args.clients} handhelds, 1 command per POST, {args.seconds:g} s "
+        what = "front only, no ledger" if args.front_only else "floorscan"
+        print(f"\n[1] {what}: {args.clients} handhelds, 1 command per POST, {args.seconds:g} s "
               f"(+{WARMUP_S:g} s warm-up), {listener.connected} Socket.IO supervisors", flush=True)
         if listener.failure:
             print(f"  {listener.failure}")
@@ -274,6 +281,9 @@ def summary(args, figures: dict) -> None:
         print(f"Socket.IO: every supervisor received at least {got:,} of {recorded:,} movements")
     if fs is None:
         return
+    if args.front_only:
+        print("\n--front-only: a diagnostic of the HTTP front; no target is judged")
+        return
     print("\ntargets (2-core box):")
     print(f"  {verdict(fs.rate() >= TARGETS['rate'])}  durable commands/s >= {TARGETS['rate']:,.0f}: "
           f"{fs.rate():,.0f}")
@@ -302,7 +312,12 @@ def main(argv=None) -> int:
     p.add_argument("--movements", type=int, default=1_000_000, help="movements for the lookup (default 1M)")
     p.add_argument("--lookups", type=int, default=2000, help="lookups timed (default 2000)")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (databases, server logs)")
+    p.add_argument("--front-only", action="store_true",
+                   help="diagnostic: the writer process answers scans without the ledger (bench/front_only/); "
+                        "implies --skip-reference --skip-replay --skip-lookup")
     args = p.parse_args(argv)
+    if args.front_only:
+        args.skip_reference = args.skip_replay = args.skip_lookup = True
 
     print("floorscan bench/scan_load.py")
     for line in machine_header():
