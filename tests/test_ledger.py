@@ -433,14 +433,3 @@ def test_verify_cli_reports_a_misplaced_serial(post, writer, db_path):
     assert verify(db_path, "--repair").returncode == 0
     assert verify(db_path).returncode == 0
     assert_verified(db_path)
-
-
-def test_the_write_connection_keeps_savepoint_journals_in_memory(db_path):
-    # Each command's SAVEPOINT journals the pages it changes; on disk that was a
-    # pwrite() per page once a batch passed 64 KiB (docs/performance.md, step 9).
-    from edge.writer import open_write_connection
-    conn = open_write_connection(db_path)
-    try:
-        assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
-    finally:
-        conn.close()

@@ -234,3 +234,14 @@ def test_a_writer_that_cannot_open_its_database_says_so(tmp_path):
     assert not t.is_alive(), "Writer.run hung on a database it could not open"
     assert isinstance(outcome[0], sqlite3.OperationalError), outcome
     w.close()
+
+
+def test_the_write_connection_keeps_savepoint_journals_in_memory(db_path):
+    # Each command's SAVEPOINT journals the pages it changes; on disk that was a
+    # pwrite() per page once a batch passed 64 KiB (docs/performance.md, step 9).
+    from edge.writer import open_write_connection
+    conn = open_write_connection(db_path)
+    try:
+        assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+    finally:
+        conn.close()
