@@ -156,6 +156,8 @@ def open_write_connection(path: str | Path, synchronous: str = "FULL") -> sqlite
     # savepoint changes; past 64 KiB that journal spills into a temp file, a
     # pwrite() per page. In memory it costs the open transaction's pages only,
     # and took ~6-10% off a command in the writer (docs/performance.md, step 9).
+    # It also keeps this connection's temporary sorts in RAM (docs/performance.md
+    # says how large they get); reports sort on reader connections.
     conn.execute("PRAGMA temp_store = MEMORY")
     return conn
 

@@ -179,8 +179,18 @@ def test_the_lane_answers_a_batch_byte_for_byte_as_the_view(edges):
     r = both(edges, {"commands": [dict(move, payload=dict(move["payload"], qty=4))]})
     assert r.json()["results"][0]["status"] == "rejected"
 
-    assert stock(lane.db) == stock(view.db) == {"A": 1005, "B": 3, "C": 2}
-    for cmd in (receive, move, again):
+    # An applied result with non-ASCII text in it (the delivery note's reference):
+    # the lane sends the text stored with the command, escaped as jsonify escapes it.
+    noted = command("receive", {"sku": "EA", "qty": 1, "to_bin": "C", "ref_type": "Lieferschein",
+                                "ref_id": "LS-Ä-東京-1"})
+    r = both(edges, {"commands": [noted]})
+    assert r.json()["results"][0]["status"] == "applied"
+    assert r.json()["results"][0]["movements"][0]["ref_id"] == "LS-Ä-東京-1"
+    assert b"\\u" in r.content and not any(b > 127 for b in r.content)
+    assert both(edges, {"commands": [noted]}).json()["results"][0]["status"] == "duplicate"
+
+    assert stock(lane.db) == stock(view.db) == {"A": 1005, "B": 3, "C": 3}
+    for cmd in (receive, move, again, noted):
         assert movements_of(lane.db, cmd["id"]) == 1
 
 

@@ -4,6 +4,7 @@ result, a reused id with another payload is still a conflict, and the id stays
 unique."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -11,6 +12,7 @@ import sqlite_utils
 
 from conftest import PINS, command, post_commands, sign_in
 from edge.app import create_app
+from edge.commands.apply import payload_hash
 from edge.db import connect, init_db, pending_migrations
 from edge.migrations import migrations
 
@@ -51,18 +53,38 @@ def test_commands_applied_before_m010_are_still_known_after_it(tmp_path):
         w.close()
     assert [r["status"] for r in before] == ["applied", "applied"]
 
+    # One more row as the first releases wrote it (spaced JSON, the payload in the device's key order).
+    conn = sqlite3.connect(path)
+    old_style = command("adjust", {"sku": "SKU-1", "bin": "A-02", "delta": -1, "reason": "damaged"})
+    conn.execute(
+        "INSERT INTO command (id, type, payload_hash, payload, result, user_id, device_id, at, received_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        (old_style["id"], "adjust", payload_hash("adjust", old_style["payload"]), json.dumps(old_style["payload"]),
+         json.dumps({"id": old_style["id"], "status": "applied", "movements": []}), 7, "dev-old",
+         "2026-01-02T03:04:05+00:00", "2026-01-02T03:04:06.000Z"))
+    conn.commit()
+    conn.close()
+    everything = "SELECT id, type, payload_hash, payload, result, user_id, device_id, at, received_at FROM command"
+    rows_before = sorted(_rows(path, everything))
+
     init_db(path)
     assert pending_migrations(path) == []
+    assert sorted(_rows(path, everything)) == rows_before  # every column of every row, as it was
     assert _columns(path)[:2] == ["seq", "id"]
-    # The old table kept no arrival order finer than received_at (both came in one batch).
-    assert sorted(r[0] for r in _rows(path, "SELECT id FROM command")) == sorted([first["id"], second["id"]])
+    # The old table kept no arrival order finer than received_at (first and second came in one batch).
+    assert sorted(r[0] for r in _rows(path, "SELECT id FROM command")) == sorted(
+        [first["id"], second["id"], old_style["id"]])
+    # Rows take their seq in the order they were received.
+    assert _rows(path, "SELECT id FROM command ORDER BY seq")[0] == (old_style["id"],)
 
     app = create_app({"DATABASE": path, "TESTING": True})
     try:
         client = app.test_client()
         headers = sign_in(client, PINS["supervisor"])
-        again = post_commands(client, headers, first, second)
-        assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+        again = post_commands(client, headers, first, second, old_style)
+        assert [r["status"] for r in again] == ["duplicate", "duplicate", "duplicate"]
+        assert again[2] == {"id": old_style["id"], "status": "duplicate", "movements": []}
+        again = again[:2]
         assert [r["movements"] for r in again] == [r["movements"] for r in before]
 
         changed = dict(second, payload=dict(second["payload"], qty=3))
@@ -86,7 +108,7 @@ def test_commands_applied_before_m010_are_still_known_after_it(tmp_path):
                          "VALUES (?, 'move', 'x', '{}', '{}', 'now')", (first["id"],))
     finally:
         conn.close()
-    assert _rows(path, "SELECT count(*) FROM command") == [(3,)]
+    assert _rows(path, "SELECT count(*) FROM command") == [(4,)]
 
 
 def _columns(path) -> list[str]:

@@ -65,5 +65,11 @@ def test_evaluating_the_items_that_moved_matches_evaluating_every_item(tmp_path)
         assert [(r[0], r[1], r[2]) for r in alerts.evaluate(conn, moved)] == [("BOLT", "cleared", 24.0),
                                                                                ("NUT", "cleared", 3.0)]
         assert alerts.evaluate(conn, moved) == [row for row in alerts.evaluate(conn, None) if row[0] in moved]
+        # A reorder point and no alert yet: nothing while above it, raised once below it.
+        conn.execute("UPDATE item SET reorder_point = 40 WHERE sku = 'GLUE'")  # 50 on hand
+        assert [r for r in alerts.evaluate(conn, ["GLUE"]) if r[0] == "GLUE"] == []
+        mv(conn, "2026-04-01", "adjust", "GLUE", 15, "A-01")  # 35 <= 40
+        assert alerts.evaluate(conn, ["GLUE"]) == [("GLUE", "raised", 35.0, 40.0, None)]
+        assert alerts.evaluate(conn, moved) == [row for row in alerts.evaluate(conn, None) if row[0] in moved]
     finally:
         conn.close()

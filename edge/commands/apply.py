@@ -43,6 +43,11 @@ class BatchOutcome:
     posts: list[PostResult] = field(default_factory=list)  # for live events after commit
     encoded: dict[int, str] = field(default_factory=dict)  # index -> the applied result as stored (JSON)
 
+    def __getstate__(self):
+        # The encoded texts serve the command lane inside the writer process; a
+        # batch the Flask view sent over (edge/writer_process.py) goes back without them.
+        return dict(vars(self), encoded={})
+
 
 def canonical_payload(payload: dict) -> str:
     """The payload as stored in the command record: sorted keys, compact."""
