@@ -44,7 +44,18 @@ def machine_header() -> list[str]:
         f"machine   {os.cpu_count()} CPUs, {model}, {platform.system()} {platform.release()}",
         f"software  Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
         f"load avg  {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start (other work on the box shares the cores)",
+        f"speed     {box_speed_us():.1f} us for sum(range(1000)), best of 5 (lower is faster; the shared test "
+        "box has read 15-27 within one day: compare runs of the same speed)",
     ]
+
+
+def box_speed_us() -> float:
+    """How fast this box runs Python right now. The shared 2-core VM's speed
+    swings by up to ~1.7x between hours (docs/performance.md), more than most
+    changes measured against it, so every bench prints this next to its figures."""
+    import timeit
+    loops = 2000
+    return min(timeit.repeat("sum(range(1000))", number=loops, repeat=5)) / loops * 1e6
 
 
 def percentile(sorted_values, q: float) -> float:
