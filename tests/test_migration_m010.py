@@ -12,7 +12,7 @@ import sqlite_utils
 
 from conftest import PINS, command, post_commands, sign_in
 from edge.app import create_app
-from edge.commands.apply import payload_hash
+from edge.commands.apply import canonical_payload, payload_hash
 from edge.db import connect, init_db, pending_migrations
 from edge.migrations import migrations
 
@@ -59,7 +59,8 @@ def test_commands_applied_before_m010_are_still_known_after_it(tmp_path):
     conn.execute(
         "INSERT INTO command (id, type, payload_hash, payload, result, user_id, device_id, at, received_at) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
-        (old_style["id"], "adjust", payload_hash("adjust", old_style["payload"]), json.dumps(old_style["payload"]),
+        (old_style["id"], "adjust", payload_hash("adjust", canonical_payload(old_style["payload"])),
+         json.dumps(old_style["payload"]),
          json.dumps({"id": old_style["id"], "status": "applied", "movements": []}), 7, "dev-old",
          "2026-01-02T03:04:05+00:00", "2026-01-02T03:04:06.000Z"))
     conn.commit()

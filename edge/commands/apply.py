@@ -54,13 +54,11 @@ def canonical_payload(payload: dict) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def payload_hash(ctype: str, payload: dict, canonical: str | None = None) -> str:
+def payload_hash(ctype: str, canonical: str) -> str:
     """SHA-256 of ``{"payload": ..., "type": ...}`` with sorted keys, compact: the
     digest every stored command was checked against since the first release, so
-    it must never change. Built around :func:`canonical_payload` (``canonical``,
-    when the caller has it) instead of encoding the payload a second time."""
-    if canonical is None:
-        canonical = canonical_payload(payload)
+    it must never change. Built around the payload's :func:`canonical_payload`,
+    which the record stores too, so the payload is encoded once."""
     envelope = '{"payload":' + canonical + ',"type":' + json.dumps(ctype) + "}"
     return hashlib.sha256(envelope.encode()).hexdigest()
 
@@ -87,7 +85,7 @@ def _apply_one(conn, index: int, raw, user: dict, device_id, out: BatchOutcome) 
         return _rejected(cid, LedgerError(f"unknown command type {env.type!r}; known: {known}",
                                           field=f"commands[{index}].type").problem())
     stored_payload = canonical_payload(env.payload)
-    digest = payload_hash(env.type, env.payload, stored_payload)
+    digest = payload_hash(env.type, stored_payload)
     stored = conn.execute("SELECT payload_hash, result FROM command WHERE id = ?", (cid,)).fetchone()
     if stored is not None:
         if stored["payload_hash"] != digest:
