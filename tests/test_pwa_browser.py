@@ -131,6 +131,39 @@ def test_move_through_the_ui_changes_stock_on_the_edge(page, edge, stock_pool):
     screenshot(page, "move-done")
 
 
+def test_scans_made_before_the_catalog_is_down_are_taken_in_order(context, page, stock_pool):
+    """Straight after sign-in the device has no catalog yet and asks the edge about
+    each scan. A slow answer for the first scan must not let the second overtake it,
+    and the first answer learned must not stop the device asking about the second."""
+    held_catalog, held_scans = [], []
+    # The catalog download never finishes during this test (held, not failed).
+    context.route("**/api/v1/barcodes?*", lambda route: held_catalog.append(route))
+    row = take(stock_pool)
+    to_bin = target_for(stock_pool, row)
+
+    def slow_bin(route):
+        if route.request.post_data_json.get("code") == row["bin"]:
+            held_scans.append(route)  # answered below, after the item was scanned
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/scan", slow_bin)
+    sign_in(page)
+    page.click("#tile-move")
+    scan(page, row["bin"])
+    page.wait_for_function("window.floorscan.scans.length === 1")
+    scan(page, row["barcode"])
+    page.wait_for_function("window.floorscan.scans.length === 2")
+    page.wait_for_timeout(800)  # time for an answer about the item to come back, if it was asked first
+    assert len(held_scans) == 1 and page.evaluate("window.floorscan.catalog.fetched_at") is None
+    held_scans[0].continue_()
+    page.wait_for_selector("#move-prompt[data-step=to]", timeout=10000)
+    assert page.locator("#move-step-from").inner_text() == row["bin"]
+    assert page.locator("#move-step-item").inner_text().startswith(row["sku"])
+    scan(page, to_bin)
+    page.wait_for_selector("#move-results li[data-status=done]")
+
+
 def test_wrong_scans_are_refused_on_the_device_at_once(page, stock_pool):
     row = stock_pool["rows"][0]
     sign_in(page)

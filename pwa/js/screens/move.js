@@ -50,12 +50,26 @@ export function mount(app, root) {
     note.textContent = text;
   }
 
-  async function handle(scan) {
+  // Scans are taken one after another in the order they were made: one that
+  // waits on the edge (below) holds back the next, so a fast second scan
+  // cannot overtake a slow first one and land on the wrong step.
+  // With none waiting, a scan is taken at once, inside the key event.
+  let waiting = null;
+  function handle(scan) {
+    const mine = waiting ? waiting.then(() => take(scan)) : take(scan);
+    const done = mine.catch(() => {}); // a scan that failed (reported as usual) does not stop the next
+    waiting = done;
+    done.then(() => { if (waiting === done) waiting = null; });
+    return mine;
+  }
+
+  async function take(scan) {
     let answer = app.interpret(scan.raw, scan.symbology);
-    if (answer.kind === "unknown" && app.catalog.size === 0 && navigator.onLine) {
+    if (answer.kind === "unknown" && !app.catalog.fetched_at && navigator.onLine) {
       // No catalog on the device yet (first sign-in still downloading): ask
-      // the edge. Otherwise the device's answer stands, so feedback never
-      // waits on the network.
+      // the edge. What it taught the device so far is not the catalog, so
+      // keep asking until the download is in. Otherwise the device's answer
+      // stands, so feedback never waits on the network.
       answer = await app.lookup(scan.raw).catch(() => answer);
     }
     accept(answer);
