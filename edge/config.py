@@ -26,6 +26,7 @@ DEFAULTS = {
     "DECODE_MAX_PIXELS": 50_000_000,       # and its pixel limit, checked from the header before decoding
     "LABEL_PRINTER_TIMEOUT_SECONDS": 5.0,  # raw ZPL to a printer's port 9100 (docs/labels.md)
     "COMMAND_LANE": True,           # scans past Flask to the writer process (edge/command_lane.py)
+    "LOOP_FRONT": True,             # and answered by the worker's main thread (edge/loop_front.py)
 }
 
 

@@ -129,17 +129,44 @@ class EdgeThreadWorker(ThreadWorker):
     connection simply gets plain gthread behaviour.
     """
 
+    front = None  # edge.loop_front.LoopFront, when this worker serves scans on its main thread
+
     def init_process(self):
         self._busy = 0
         self._busy_lock = threading.Lock()
         super().init_process()
+
+    def run(self):
+        from edge.loop_front import make_front
+        self.front = make_front(self)
+        try:
+            super().run()
+        finally:
+            if self.front is not None:
+                self.front.close()
+
+    def on_client_socket_readable(self, conn, client):
+        if self.front is None:
+            return super().on_client_socket_readable(conn, client)
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        if not self.front.readable(conn):
+            self.enqueue_req(conn)
+        return None
+
+    def murder_keepalived(self, force=False):
+        super().murder_keepalived(force)
+        if self.front is not None:
+            self.front.tick()  # once per turn of the main loop
 
     def handle(self, conn):
         with self._busy_lock:
             self._busy += 1
         try:
             result = super().handle(conn)
-            while result is True and self.alive and self._next_request_soon(conn):
+            # With the loop front the connection goes back to the main thread,
+            # which serves the next scan itself.
+            while result is True and self.alive and self.front is None and self._next_request_soon(conn):
                 result = super().handle(conn)
             return result
         finally:

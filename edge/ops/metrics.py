@@ -67,6 +67,10 @@ class _Metrics:
                                          buckets=LATENCY_BUCKETS, registry=self.registry)
         self.http = Counter("floorscan_http_responses", "HTTP answers by status class (2xx, 4xx, 5xx)",
                             ["status"], registry=self.registry)
+        self.front = Counter("floorscan_loop_front_requests", "Scans the workers' main threads took "
+                             "(edge/loop_front.py): answered there, or handed on to a request thread",
+                             ["outcome"], registry=self.registry)
+        self.by_front = {o: self.front.labels(o) for o in ("answered", "handed_on")}
         # Children made once (a labels() lookup per command costs more than the count):
         # also present, as 0, before the first command.
         self.by_result = {r: self.commands.labels(r) for r in ("applied", "duplicate", "rejected")}
@@ -93,6 +97,10 @@ def record_commands(seconds: float, statuses: list[str]) -> None:
         child = m.by_result.get(status)
         if child is not None:
             child.inc()
+
+
+def record_front(outcome: str) -> None:
+    metrics().by_front[outcome].inc()
 
 
 def record_response(status: int) -> None:

@@ -1,0 +1,368 @@
+"""The loop front: a handheld's scan answered by the worker's main thread.
+
+gunicorn's gthread worker polls every kept-alive connection on its main thread
+and hands each request to a pool thread. For the one request a floor sends
+hundreds of times a second, ``POST /api/v1/commands``, that hand-off (a thread
+wake-up, a GIL hand-over, a blocking receive from the writer process) cost
+more than gunicorn's parsing and the lane together (docs/performance.md,
+step 11). Here the main thread reads such a request itself when its
+connection becomes readable, sends it to the writer process over one
+connection shared by every request of the worker, goes on polling, and writes
+the answer when the writer's comes back.
+
+It serves only the plain case, read conservatively: one complete
+``POST /api/v1/commands HTTP/1.1`` with a bearer token, a JSON content type
+and a Content-Length, nothing the lane would not take, no Expect, Upgrade,
+Transfer-Encoding or Connection other than keep-alive. Everything else, and
+every request the writer process declines or fails, is pushed back into the
+connection's parser untouched and goes to a pool thread as before, where the
+lane and the Flask view answer it. Sending one again after a failure is safe:
+commands are idempotent by id. The answer is the lane's bytes with the
+headers gunicorn writes, the same X-Request-Id, metrics and live events
+(tests/test_loop_front.py holds the two paths to that).
+
+Off under TLS, with an access log, or with ``FLOORSCAN_LOOP_FRONT=0``.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import pickle
+import re
+import selectors
+import socket
+import time
+from functools import partial
+
+from gunicorn import SERVER
+from gunicorn.util import http_date
+
+from edge import realtime
+from edge.command_lane import DECLINED_MAX, PATH, CommandLane
+from edge.commands.lane import UNKNOWN_TOKEN, apply_request
+from edge.ops import metrics
+from edge.ops.logs import SANE_ID
+from edge.wire import encode, split
+
+log = logging.getLogger(__name__)
+
+REQUEST_LINE = b"POST " + PATH.encode() + b" HTTP/1.1"
+MAX_HEAD = 8190           # gunicorn's own limit for a header line
+MAX_WAIT_S = 2.0          # a request still arriving after this goes to a thread
+READ_SIZE = 65536
+TOKEN = re.compile(rb"^[!#$%&'*+.^`|~0-9A-Za-z-]+$")  # a header name (RFC 9110), no underscores
+REFUSE = {b"transfer-encoding", b"expect", b"upgrade", b"te", b"http2-settings"}
+ONCE = {b"content-length", b"content-type", b"authorization", b"x-request-id", b"connection", b"host"}
+
+
+class Plain:
+    """What the loop needs of a request it can serve."""
+    __slots__ = ("token", "body", "request_id", "raw")
+
+    def __init__(self, token, body, request_id, raw):
+        self.token, self.body, self.request_id, self.raw = token, body, request_id, raw
+
+
+def parse(data: bytes, max_bytes: int):
+    """A :class:`Plain` request, None when ``data`` is not all here yet, or
+    False when it is not the loop's to serve. ``data`` must be exactly one
+    request: bytes after it (pipelining) are a thread's job too."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        # Not all here: worth waiting for only while it can still be ours.
+        n = min(len(data), len(REQUEST_LINE))
+        return None if len(data) <= MAX_HEAD and data[:n] == REQUEST_LINE[:n] else False
+    lines = data[:end].split(b"\r\n")
+    if lines[0] != REQUEST_LINE:
+        return False
+    headers: dict[bytes, bytes] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(b":")
+        if not colon or not TOKEN.match(name):
+            return False  # folded, malformed or underscored: gunicorn decides
+        name = name.lower()
+        if name in REFUSE or (name in ONCE and name in headers):
+            return False
+        headers[name] = value.strip(b" \t")
+    if headers.get(b"connection", b"keep-alive").lower() != b"keep-alive":
+        return False
+    length = headers.get(b"content-length", b"")
+    if not length.isdigit() or len(length) > 9:
+        return False
+    length = int(length)
+    if length <= 0 or (max_bytes and length > max_bytes):
+        return False
+    if headers.get(b"content-type", b"").partition(b";")[0].strip().lower() != b"application/json":
+        return False
+    scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+    token = token.strip()
+    if scheme.lower() != b"bearer" or not token:
+        return False
+    total = end + 4 + length
+    if len(data) < total:
+        return None
+    if len(data) > total:
+        return False
+    try:
+        token = token.decode("ascii")
+        given = headers.get(b"x-request-id", b"").decode("ascii")
+    except UnicodeDecodeError:
+        return False
+    rid = given if given and SANE_ID.match(given) else os.urandom(16).hex()
+    return Plain(token, data[end + 4:], rid, data)
+
+
+class LoopFront:
+    """The gthread worker's main thread as the lane's front (see the module docstring)."""
+
+    def __init__(self, worker, lane: CommandLane):
+        self.worker = worker
+        self.lane = lane
+        self.address = lane.remote.address
+        self.sock: socket.socket | None = None
+        self.inbox = bytearray()
+        self.outbox = bytearray()
+        self.waiting: dict[int, tuple] = {}    # rid -> (conn, plain, started, deadline)
+        self.reading: dict[int, tuple] = {}     # fileno -> (conn, bytes so far, deadline)
+        self.next_id = 1
+
+    # -- the worker calls these -------------------------------------------------------
+
+    def readable(self, conn) -> bool:
+        """A kept-alive connection has bytes: True when the loop took the request."""
+        if conn.parser is None or conn.is_http2 or conn.parser.unreader.buf.getvalue():
+            return False
+        return self._read(conn, b"", time.monotonic() + MAX_WAIT_S)
+
+    def tick(self) -> None:
+        """Called every turn of the worker's loop: hand on what waited too long."""
+        now = time.monotonic()
+        for fd, (conn, data, deadline) in list(self.reading.items()):
+            if now > deadline:
+                self._stop_reading(conn)
+                self._to_thread(conn, data)
+        if any(deadline < now for (_, _, _, deadline) in self.waiting.values()):
+            # The writer process is stuck: what it owes goes to threads, which
+            # time out and word it as the view does.
+            self._lost("the writer process did not answer in time")
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self._lost("the worker is stopping")
+
+    # -- reading a request ------------------------------------------------------------
+
+    def _read(self, conn, data: bytes, deadline: float) -> bool:
+        eof = False
+        try:
+            while True:
+                chunk = conn.sock.recv(READ_SIZE)
+                if not chunk:
+                    eof = True
+                    break
+                data += chunk
+                if len(chunk) < READ_SIZE:
+                    break
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            eof = True
+        if not data:
+            return False  # the hang-up (or nothing): gthread's thread sees it as always
+        plain = parse(data, self.lane.max_bytes) if self.worker.alive else False
+        if plain is None and not eof:
+            # The rest is on its way: wait for it here, not in a thread.
+            self.reading[conn.sock.fileno()] = (conn, data, deadline)
+            self.worker.poller.register(conn.sock, selectors.EVENT_READ, partial(self._more, conn))
+            return True
+        if not plain or plain.token in self.lane.declined or not self._send(conn, plain):
+            self._to_thread(conn, data)
+        return True
+
+    def _more(self, conn, _sock) -> None:
+        _, data, deadline = self._stop_reading(conn)
+        self._read(conn, data, deadline)
+
+    def _stop_reading(self, conn):
+        self.worker.poller.unregister(conn.sock)
+        return self.reading.pop(conn.sock.fileno())
+
+    def _to_thread(self, conn, data: bytes) -> None:
+        """Put the bytes back where gunicorn's parser reads first, and let a thread serve them."""
+        if data.startswith(REQUEST_LINE):
+            self._count("handed_on")  # a scan after all; other requests are simply the threads'
+        conn.parser.unreader.unread(data)
+        conn.data_ready = True
+        self.worker.enqueue_req(conn)
+
+    # -- the writer process ------------------------------------------------------------
+
+    def _send(self, conn, plain: Plain) -> bool:
+        if self.sock is None and not self._connect():
+            return False
+        rid = self.next_id
+        self.next_id += 1
+        started = time.perf_counter()
+        frame = encode(("call", rid, apply_request.__name__, (plain.token, plain.body, self.lane.limit), {}))
+        self.waiting[rid] = (conn, plain, started, time.monotonic() + (self.lane.timeout or 60))
+        if self.outbox:
+            self.outbox += frame
+            return True
+        try:
+            sent = self.sock.send(frame)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._lost("the connection to the writer process broke")
+            return True  # _lost handed this request to a thread too
+        if sent < len(frame):
+            self.outbox += frame[sent:]
+            self.worker.poller.modify(self.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, self._ready)
+        return True
+
+    def _connect(self) -> bool:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(0.5)
+            sock.connect(self.address)
+        except OSError:
+            sock.close()
+            return False  # the thread's RemoteWriter waits for a restarted writer process
+        sock.setblocking(False)
+        self.sock = sock
+        self.worker.poller.register(sock, selectors.EVENT_READ, self._ready)
+        return True
+
+    def _ready(self, _sock) -> None:
+        if self.outbox:
+            try:
+                sent = self.sock.send(self.outbox)
+                del self.outbox[:sent]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                return self._lost("the connection to the writer process broke")
+            if not self.outbox:
+                self.worker.poller.modify(self.sock, selectors.EVENT_READ, self._ready)
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return self._lost("the writer process closed the connection")
+        self.inbox += chunk
+        for message in split(self.inbox):
+            try:
+                rid, ok, value = pickle.loads(message)
+            except Exception:  # noqa: BLE001 - a broken stream: nothing on it can be trusted
+                return self._lost("the writer process sent what could not be read")
+            entry = self.waiting.pop(rid, None)
+            if entry is not None:
+                self._answer(entry, ok, value)
+        return None
+
+    def _lost(self, why: str) -> None:
+        """Every request the writer process owes goes to a thread; the next one reconnects."""
+        if self.sock is not None:
+            log.warning("loop front: %s; %d requests go to threads", why, len(self.waiting))
+            try:
+                self.worker.poller.unregister(self.sock)
+            except (KeyError, ValueError):
+                pass
+            self.sock.close()
+        self.sock = None
+        self.inbox.clear()
+        self.outbox.clear()
+        waiting, self.waiting = self.waiting, {}
+        for conn, plain, _, _ in waiting.values():
+            self._to_thread(conn, plain.raw)
+
+    # -- answering -------------------------------------------------------------------
+
+    def _answer(self, entry, ok: bool, value) -> None:
+        conn, plain, started, _ = entry
+        last = self.worker.nr + 1 >= self.worker.max_requests  # a thread closes and restarts as gunicorn does
+        if not ok or value is None or value == UNKNOWN_TOKEN or not self.worker.alive or last:
+            if ok and value == UNKNOWN_TOKEN:
+                if len(self.lane.declined) >= DECLINED_MAX:
+                    self.lane.declined.clear()
+                self.lane.declined.add(plain.token)
+            # Declined (the view answers) or failed (the thread's lane tries
+            # again and the view words what it gets): nothing was written, or
+            # it was and the command ids make the second time a duplicate.
+            return self._to_thread(conn, plain.raw)
+        data, statuses, posts = value
+        head = (f"HTTP/1.1 200 OK\r\nServer: {SERVER}\r\nDate: {http_date()}\r\nConnection: keep-alive\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                f"X-Request-Id: {plain.request_id}\r\n\r\n").encode("latin-1")
+        self.worker.nr += 1
+        try:
+            metrics.record_response(200)
+            metrics.record_commands(time.perf_counter() - started, statuses)
+            metrics.record_front("answered")
+        except Exception:  # noqa: BLE001 - counting must never cost a handheld its answer
+            pass
+        realtime.publish(posts, self.lane.app)
+        self._write(conn, head + data)
+
+    def _write(self, conn, out: bytes) -> None:
+        try:
+            sent = conn.sock.send(out)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as exc:
+            if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
+                log.warning("loop front: writing an answer failed: %s", exc)
+            return self._close(conn)
+        if sent < len(out):
+            # A full socket buffer (a handheld that stopped reading): a thread
+            # finishes the write, with gunicorn's blocking socket and its timeout.
+            rest = out[sent:]
+            future = self.worker.tpool.submit(self._write_blocking, conn, rest)
+            future.add_done_callback(lambda fut: self.worker.method_queue.defer(self.worker.finish_request, conn, fut))
+            return None
+        return self._keep(conn)
+
+    @staticmethod
+    def _write_blocking(conn, rest: bytes) -> bool:
+        conn.sock.setblocking(True)
+        conn.sock.settimeout(30)
+        try:
+            conn.sock.sendall(rest)
+        except OSError:
+            return False
+        finally:
+            conn.sock.settimeout(None)
+        return True
+
+    @staticmethod
+    def _count(outcome: str) -> None:
+        try:
+            metrics.record_front(outcome)
+        except Exception:  # noqa: BLE001 - as above
+            pass
+
+    def _keep(self, conn) -> None:
+        """Back to gthread's kept-alive connections, as finish_request does."""
+        worker = self.worker
+        conn.set_timeout()
+        worker.keepalived_conns.append(conn)
+        worker.poller.register(conn.sock, selectors.EVENT_READ, partial(worker.on_client_socket_readable, conn))
+
+    def _close(self, conn) -> None:
+        self.worker.nr_conns -= 1
+        conn.close()
+
+
+def make_front(worker) -> LoopFront | None:
+    """The worker's loop front, or None where it does not apply (see the module docstring)."""
+    app = getattr(worker, "wsgi", None)
+    lane = getattr(getattr(app, "wsgi_app", None), "app", None)
+    if not isinstance(lane, CommandLane) or not lane.app.config.get("LOOP_FRONT"):
+        return None
+    if worker.cfg.is_ssl or worker.cfg.accesslog:
+        return None  # TLS needs gunicorn's socket wrapping; the access log its request objects
+    return LoopFront(worker, lane)
