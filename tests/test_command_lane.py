@@ -41,6 +41,7 @@ class Edge:
         self.url = server.url
         self.db = server.db_path
         self.tokens = {}
+        self.local = threading.local()  # a kept-alive connection per test thread
         for role in ("supervisor", "picker"):
             r = requests.post(self.url + "/api/v1/session", json={"pin": PINS[role]}, timeout=30)
             assert r.status_code == 201, r.text
@@ -49,14 +50,22 @@ class Edge:
     def auth(self, role="supervisor") -> dict:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
-    def post(self, data, headers=None, role="supervisor", **kw) -> requests.Response:
-        """``data``: a dict, list or str (sent as JSON), or bytes / an iterator (sent as they are)."""
+    def post(self, data, headers=None, role="supervisor", fresh=False, **kw) -> requests.Response:
+        """``data``: a dict, list or str (sent as JSON), or bytes / an iterator (sent as they are).
+        Sent on a kept-alive connection, as a handheld does, so that on the lane server
+        the worker's main thread (edge/loop_front.py) takes it; ``fresh``: on a new
+        connection, whose first request a request thread serves."""
         h = dict(self.auth(role)) if role else {}
         if isinstance(data, (dict, list, str)) or data is None:
             data = json.dumps(data).encode()
             h["Content-Type"] = "application/json"
         h.update(headers or {})
-        return requests.post(self.url + "/api/v1/commands", data=data, headers=h, timeout=90, **kw)
+        if fresh:
+            return requests.post(self.url + "/api/v1/commands", data=data, headers=h, timeout=90, **kw)
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = requests.Session()
+        return session.post(self.url + "/api/v1/commands", data=data, headers=h, timeout=90, **kw)
 
 
 @pytest.fixture(scope="module")
