@@ -48,10 +48,13 @@ from edge.wire import encode, split
 log = logging.getLogger(__name__)
 
 REQUEST_LINE = b"POST " + PATH.encode() + b" HTTP/1.1"
-MAX_HEAD = 8190           # gunicorn's own limit for a header line
+MAX_HEAD = 8190           # gunicorn's own limit for a header line: the whole head must fit in it
+MAX_FIELDS = 100          # gunicorn's limit_request_fields default
+MAX_BODY = 65536          # larger batches (a replay of hundreds) are read by a thread
 MAX_WAIT_S = 2.0          # a request still arriving after this goes to a thread
 READ_SIZE = 65536
-TOKEN = re.compile(rb"^[!#$%&'*+.^`|~0-9A-Za-z-]+$")  # a header name (RFC 9110), no underscores
+TOKEN = re.compile(rb"[!#$%&'*+.^`|~0-9A-Za-z-]+")  # a header name (RFC 9110), no underscores
+CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")      # gunicorn refuses these in a value (bare LF too)
 REFUSE = {b"transfer-encoding", b"expect", b"upgrade", b"te", b"http2-settings"}
 ONCE = {b"content-length", b"content-type", b"authorization", b"x-request-id", b"connection", b"host"}
 
@@ -64,23 +67,25 @@ class Plain:
         self.token, self.body, self.request_id, self.raw = token, body, request_id, raw
 
 
-def parse(data: bytes, max_bytes: int):
+def parse(data: bytes, max_bytes: int, max_fields: int = MAX_FIELDS):
     """A :class:`Plain` request, None when ``data`` is not all here yet, or
     False when it is not the loop's to serve. ``data`` must be exactly one
-    request: bytes after it (pipelining) are a thread's job too."""
-    end = data.find(b"\r\n\r\n")
+    request: bytes after it (pipelining) are a thread's job too. Whatever
+    gunicorn might refuse or read differently is not plain."""
+    max_bytes = min(max_bytes or MAX_BODY, MAX_BODY)
+    end = data.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
     if end < 0:
         # Not all here: worth waiting for only while it can still be ours.
         n = min(len(data), len(REQUEST_LINE))
         return None if len(data) <= MAX_HEAD and data[:n] == REQUEST_LINE[:n] else False
     lines = data[:end].split(b"\r\n")
-    if lines[0] != REQUEST_LINE:
+    if lines[0] != REQUEST_LINE or len(lines) - 1 > max_fields:
         return False
     headers: dict[bytes, bytes] = {}
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
-        if not colon or not TOKEN.match(name):
-            return False  # folded, malformed or underscored: gunicorn decides
+        if not colon or not TOKEN.fullmatch(name) or CONTROL.search(value):
+            return False  # folded, malformed, underscored or with a control character: gunicorn decides
         name = name.lower()
         if name in REFUSE or (name in ONCE and name in headers):
             return False
@@ -109,7 +114,7 @@ def parse(data: bytes, max_bytes: int):
         given = headers.get(b"x-request-id", b"").decode("ascii")
     except UnicodeDecodeError:
         return False
-    rid = given if given and SANE_ID.match(given) else os.urandom(16).hex()
+    rid = given if given and SANE_ID.fullmatch(given) else os.urandom(16).hex()
     return Plain(token, data[end + 4:], rid, data)
 
 
@@ -124,8 +129,10 @@ class LoopFront:
         self.inbox = bytearray()
         self.outbox = bytearray()
         self.waiting: dict[int, tuple] = {}    # rid -> (conn, plain, started, deadline)
-        self.reading: dict[int, tuple] = {}     # fileno -> (conn, bytes so far, deadline)
+        self.reading: dict = {}                 # conn -> (conn, bytes so far, deadline)
         self.next_id = 1
+        self.retry_at = 0.0                     # no reconnecting to a writer process that is not there before
+        self.max_fields = min(int(worker.cfg.limit_request_fields or MAX_FIELDS), MAX_FIELDS)
 
     # -- the worker calls these -------------------------------------------------------
 
@@ -138,7 +145,7 @@ class LoopFront:
     def tick(self) -> None:
         """Called every turn of the worker's loop: hand on what waited too long."""
         now = time.monotonic()
-        for fd, (conn, data, deadline) in list(self.reading.items()):
+        for conn, data, deadline in list(self.reading.values()):
             if now > deadline:
                 self._stop_reading(conn)
                 self._to_thread(conn, data)
@@ -148,8 +155,15 @@ class LoopFront:
             self._lost("the writer process did not answer in time")
 
     def close(self) -> None:
+        """The worker's loop is over and its pool shut down: nothing can go to a
+        thread now. The handhelds still waiting send again (by command id)."""
         if self.sock is not None:
-            self._lost("the worker is stopping")
+            self.sock.close()
+            self.sock = None
+        for conn, *_ in list(self.waiting.values()) + list(self.reading.values()):
+            self._close(conn)
+        self.waiting.clear()
+        self.reading.clear()
 
     # -- reading a request ------------------------------------------------------------
 
@@ -170,10 +184,10 @@ class LoopFront:
             eof = True
         if not data:
             return False  # the hang-up (or nothing): gthread's thread sees it as always
-        plain = parse(data, self.lane.max_bytes) if self.worker.alive else False
+        plain = parse(data, self.lane.max_bytes, self.max_fields) if self.worker.alive else False
         if plain is None and not eof:
             # The rest is on its way: wait for it here, not in a thread.
-            self.reading[conn.sock.fileno()] = (conn, data, deadline)
+            self.reading[conn] = (conn, data, deadline)
             self.worker.poller.register(conn.sock, selectors.EVENT_READ, partial(self._more, conn))
             return True
         if not plain or plain.token in self.lane.declined or not self._send(conn, plain):
@@ -186,7 +200,7 @@ class LoopFront:
 
     def _stop_reading(self, conn):
         self.worker.poller.unregister(conn.sock)
-        return self.reading.pop(conn.sock.fileno())
+        return self.reading.pop(conn)
 
     def _to_thread(self, conn, data: bytes) -> None:
         """Put the bytes back where gunicorn's parser reads first, and let a thread serve them."""
@@ -222,19 +236,27 @@ class LoopFront:
         return True
 
     def _connect(self) -> bool:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if time.monotonic() < self.retry_at:
+            return False
+        sock = None
         try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.settimeout(0.5)
             sock.connect(self.address)
         except OSError:
-            sock.close()
-            return False  # the thread's RemoteWriter waits for a restarted writer process
+            if sock is not None:
+                sock.close()
+            # The threads' RemoteWriter waits for a restarted writer process; try again in a second.
+            self.retry_at = time.monotonic() + 1.0
+            return False
         sock.setblocking(False)
         self.sock = sock
         self.worker.poller.register(sock, selectors.EVENT_READ, self._ready)
         return True
 
-    def _ready(self, _sock) -> None:
+    def _ready(self, sock) -> None:
+        if self.sock is None or sock is not self.sock:
+            return None  # an event of a connection _lost() already closed, in the same poll
         if self.outbox:
             try:
                 sent = self.sock.send(self.outbox)
@@ -284,8 +306,7 @@ class LoopFront:
 
     def _answer(self, entry, ok: bool, value) -> None:
         conn, plain, started, _ = entry
-        last = self.worker.nr + 1 >= self.worker.max_requests  # a thread closes and restarts as gunicorn does
-        if not ok or value is None or value == UNKNOWN_TOKEN or not self.worker.alive or last:
+        if not ok or value is None or value == UNKNOWN_TOKEN:
             if ok and value == UNKNOWN_TOKEN:
                 if len(self.lane.declined) >= DECLINED_MAX:
                     self.lane.declined.clear()
@@ -295,10 +316,17 @@ class LoopFront:
             # it was and the command ids make the second time a duplicate.
             return self._to_thread(conn, plain.raw)
         data, statuses, posts = value
-        head = (f"HTTP/1.1 200 OK\r\nServer: {SERVER}\r\nDate: {http_date()}\r\nConnection: keep-alive\r\n"
+        worker = self.worker
+        worker.nr += 1
+        if worker.nr >= worker.max_requests and worker.alive:
+            worker.log.info("Autorestarting worker after current request.")
+            worker.alive = False
+        # As gthread's handle_request: close when stopping or when enough connections are kept.
+        close = not worker.alive or not worker.cfg.keepalive or len(worker.keepalived_conns) >= worker.max_keepalived
+        head = (f"HTTP/1.1 200 OK\r\nServer: {SERVER}\r\nDate: {http_date()}\r\n"
+                f"Connection: {'close' if close else 'keep-alive'}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
                 f"X-Request-Id: {plain.request_id}\r\n\r\n").encode("latin-1")
-        self.worker.nr += 1
         try:
             metrics.record_response(200)
             metrics.record_commands(time.perf_counter() - started, statuses)
@@ -306,7 +334,10 @@ class LoopFront:
         except Exception:  # noqa: BLE001 - counting must never cost a handheld its answer
             pass
         realtime.publish(posts, self.lane.app)
-        self._write(conn, head + data)
+        if close:
+            # gunicorn's graceful close blocks (it drains what the handheld still sends): a thread's job.
+            return self._in_thread(conn, head + data, keep=False)
+        return self._write(conn, head + data)
 
     def _write(self, conn, out: bytes) -> None:
         try:
@@ -320,23 +351,25 @@ class LoopFront:
         if sent < len(out):
             # A full socket buffer (a handheld that stopped reading): a thread
             # finishes the write, with gunicorn's blocking socket and its timeout.
-            rest = out[sent:]
-            future = self.worker.tpool.submit(self._write_blocking, conn, rest)
-            future.add_done_callback(lambda fut: self.worker.method_queue.defer(self.worker.finish_request, conn, fut))
-            return None
+            return self._in_thread(conn, out[sent:], keep=True)
         return self._keep(conn)
 
+    def _in_thread(self, conn, out: bytes, keep: bool) -> None:
+        """A thread writes ``out``; gthread's finish_request then keeps or closes the connection."""
+        future = self.worker.tpool.submit(self._write_blocking, conn, out, keep)
+        future.add_done_callback(lambda fut: self.worker.method_queue.defer(self.worker.finish_request, conn, fut))
+
     @staticmethod
-    def _write_blocking(conn, rest: bytes) -> bool:
+    def _write_blocking(conn, out: bytes, keep: bool) -> bool:
         conn.sock.setblocking(True)
         conn.sock.settimeout(30)
         try:
-            conn.sock.sendall(rest)
+            conn.sock.sendall(out)
         except OSError:
             return False
         finally:
             conn.sock.settimeout(None)
-        return True
+        return keep
 
     @staticmethod
     def _count(outcome: str) -> None:

@@ -299,3 +299,78 @@ def test_the_writer_process_killed_with_answers_outstanding(server):
     finally:
         for c in clients:
             c.close()
+
+
+@pytest.mark.parametrize("data", [
+    raw(headers={"X-Request-Id": "abc\n"}),                      # a bare LF inside a value
+    raw(headers={"X-Request-Id": "a\x01b"}),
+    raw(headers={f"X-H{i}": "v" for i in range(101)}),          # more fields than gunicorn takes
+], ids=["bare LF", "control character", "101 fields"])
+def test_what_gunicorn_would_refuse_is_not_plain(data):
+    assert parse(data, 65536) is False
+
+
+# -- the front's own bookkeeping, without a server ---------------------------------------------
+
+class _Worker:
+    """What LoopFront uses of a gthread worker, recorded."""
+
+    def __init__(self):
+        import selectors
+        from types import SimpleNamespace
+        self.poller = selectors.DefaultSelector()
+        self.cfg = SimpleNamespace(limit_request_fields=100, keepalive=30)
+        self.alive, self.nr, self.max_requests, self.nr_conns = True, 0, 10**9, 0
+        self.keepalived_conns, self.max_keepalived = [], 100
+        self.tpool = None  # shut down: anything submitted would fail the test
+
+
+class _Conn:
+    def __init__(self):
+        self.closed = False
+
+    def close(self, graceful=False):
+        self.closed = True
+
+
+def _front():
+    from types import SimpleNamespace
+    from edge.loop_front import LoopFront
+    lane = SimpleNamespace(remote=SimpleNamespace(address="/nonexistent"), max_bytes=65536, limit=3,
+                           timeout=60, declined=set(), app=None)
+    return LoopFront(_Worker(), lane)
+
+
+def test_an_event_of_a_writer_connection_already_dropped_is_ignored():
+    """The writer process dies: in one poll, a send fails (the connection is dropped)
+    and the old socket's end-of-file is still to be dispatched. That must not raise:
+    an exception there would end the worker with every connection it holds."""
+    front = _front()
+    a, b = socket.socketpair()
+    try:
+        front.sock = None  # dropped earlier in the same poll
+        assert front._ready(a) is None
+        front.sock = b
+        assert front._ready(a) is None  # not the current connection either
+    finally:
+        a.close()
+        b.close()
+
+
+def test_stopping_closes_what_waits_instead_of_handing_it_to_a_stopped_pool():
+    front = _front()
+    conns = [_Conn(), _Conn(), _Conn()]
+    front.worker.nr_conns = 3
+    front.waiting = {1: (conns[0], None, 0, 0), 2: (conns[1], None, 0, 0)}
+    front.reading = {conns[2]: (conns[2], b"POST", 0)}
+    front.close()
+    assert all(c.closed for c in conns) and front.worker.nr_conns == 0
+    assert front.waiting == {} and front.reading == {}
+
+
+def test_a_writer_process_that_is_not_there_is_not_dialled_for_every_scan():
+    front = _front()
+    assert front._connect() is False
+    assert front.retry_at > time.monotonic()
+    front.address = None  # would raise if dialled again now
+    assert front._connect() is False
