@@ -3,6 +3,7 @@ real server in a subprocess for the tests that need HTTP and signals."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import socket
 import subprocess
 import sys
@@ -24,10 +25,41 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PINS = {"picker": "1111", "receiver": "2222", "counter": "3333", "supervisor": "4444", "admin": "5555"}
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> dict[str, Path]:
+    """Two databases made once per run, which most tests start from a copy of:
+    "empty" (every migration applied, tens of ms each time) and "users" (one
+    user per role as well: five PIN hashes, ~100-200 ms each time)."""
+    base = tmp_path_factory.mktemp("templates")
+    empty, with_users = base / "empty.db", base / "users.db"
+    init_db(empty)
+    copy_db(empty, with_users)
+    app = create_app({"DATABASE": str(with_users), "TESTING": True})
+    try:
+        add_users(app)
+        client = app.test_client()
+        # And a signed-in session per role (a PIN check costs ~45 ms): auth_for hands them out.
+        tokens = {role: sign_in(client, pin) for role, pin in PINS.items()}
+    finally:
+        app.extensions["floorscan"].close()
+    return {"empty": empty, "users": with_users, "tokens": tokens}
+
+
+def copy_db(source: Path, target: Path | str) -> None:
+    """A consistent copy through SQLite's backup API (whatever is still in the WAL too)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 @pytest.fixture
-def db_path(tmp_path, request) -> str:
+def db_path(tmp_path, request, templates) -> str:
     path = str(tmp_path / "edge.db")
-    init_db(path)
+    # A test that asks for the users (or for tokens, which need them) gets them from the copy.
+    copy_db(templates["users" if "users" in request.fixturenames else "empty"], path)
     yield path
     # `floorscan verify` after every scenario: whatever a test did through the
     # real write paths, the projection must still equal the ledger.
@@ -57,7 +89,7 @@ def add_users(app) -> None:
 
 @pytest.fixture
 def users(app):
-    add_users(app)
+    """One user per role, PINS: already in the database (db_path copies them in)."""
     return PINS
 
 
@@ -68,14 +100,11 @@ def sign_in(client, pin: str) -> dict:
 
 
 @pytest.fixture
-def auth_for(client, users):
-    """auth_for('supervisor') -> headers with a bearer token for that role."""
-    cache: dict = {}
-
+def auth_for(client, users, templates):
+    """auth_for('supervisor') -> headers with a bearer token for that role: the
+    session signed in when the template database was made (it is in this copy)."""
     def get(role: str) -> dict:
-        if role not in cache:
-            cache[role] = sign_in(client, PINS[role])
-        return cache[role]
+        return dict(templates["tokens"][role])
     return get
 
 
