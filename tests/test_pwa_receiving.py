@@ -74,6 +74,12 @@ def test_receive_an_asn_pallet_cases_gs1_damaged_and_close(page, edge):
     assert "beyond the 5% tolerance" in page.locator("#receive-note").inner_text()
     # The supervisor comes over and types their PIN on this handheld; the edge checks it.
     page.fill("#receive-approve-pin", "2222")  # the receiver's own PIN will not do
+    # The receipt is read again while the PIN is typed (an earlier scan's answer
+    # arriving does that; on a busy box it came just then): what was typed stays.
+    page.evaluate("(rid) => window.floorscan.screen.onOutbox({type: 'result', result: {status: 'applied'},"
+                  " command: {id: rid, type: 'receipt.open', payload: {}}})", rid)
+    page.wait_for_timeout(1000)
+    assert page.input_value("#receive-approve-pin") == "2222"
     page.click("#receive-approve")
     page.wait_for_selector("#attention-link:not([hidden])")
     assert "not an active supervisor" in page.locator("#receive-note").inner_text()

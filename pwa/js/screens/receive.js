@@ -189,7 +189,12 @@ export function mount(app, root) {
   // Beyond the tolerance a supervisor approves on this handheld: their PIN
   // typed here or their badge scanned (the edge checks it, never the device's
   // word), or a supervisor's own device approves as itself.
+  // The box is built once per approval asked for, not on every render: a re-read
+  // of the receipt while the supervisor types must not wipe their PIN.
+  let shownApproval = null;
   function renderApproval() {
+    if (approval === shownApproval) return undefined;
+    shownApproval = approval;
     if (!approval) return fill(approvalBox);
     const pin = h("input", { type: "password", id: "receive-approve-pin", inputmode: "numeric", autocomplete: "off",
       "aria-label": "Supervisor PIN", placeholder: "Supervisor PIN or scan badge" });
