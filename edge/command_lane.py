@@ -67,9 +67,7 @@ class CommandLane:
             environ[LANE_ERROR] = exc
             answer = None
         if answer == UNKNOWN_TOKEN:
-            if len(self.declined) >= DECLINED_MAX:
-                self.declined.clear()
-            self.declined.add(token)
+            self.decline(token)
             answer = None
         if answer is None:
             # The view reads the body again, from here.
@@ -77,14 +75,25 @@ class CommandLane:
             environ["CONTENT_LENGTH"] = str(len(body))
             return self.wsgi_app(environ, start_response)
         data, statuses, posts = answer
+        self.answered(started, statuses, posts)
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def decline(self, token: str) -> None:
+        """Remember a token the writer process did not know: the view's from now on."""
+        if len(self.declined) >= DECLINED_MAX:
+            self.declined.clear()
+        self.declined.add(token)
+
+    def answered(self, started: float, statuses: list[str], posts) -> None:
+        """What every answer from the writer process does besides its bytes:
+        metrics, and the live events once committed. Also the loop front's (edge/loop_front.py)."""
         try:
             metrics.record_response(200)
             metrics.record_commands(time.perf_counter() - started, statuses)
         except Exception:  # noqa: BLE001 - counting must never cost a handheld its answer
             pass
         realtime.publish(posts, self.app)
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-        return [data]
 
     def _take(self, environ) -> tuple[str | None, bytes | None]:
         """The bearer token and the body, or (None, None) when this request is the view's."""

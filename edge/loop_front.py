@@ -36,8 +36,7 @@ from functools import partial
 from gunicorn import SERVER
 from gunicorn.util import http_date
 
-from edge import realtime
-from edge.command_lane import DECLINED_MAX, CommandLane
+from edge.command_lane import CommandLane
 from edge.commands.lane import UNKNOWN_TOKEN, apply_request
 from edge.loop_parse import MAX_FIELDS, REQUEST_LINE, Plain, parse
 from edge.ops import metrics
@@ -62,7 +61,7 @@ class LoopFront:
         self.inbox = bytearray()
         self.outbox = bytearray()
         self.waiting: dict[int, tuple] = {}    # rid -> (conn, plain, started, deadline)
-        self.reading: dict = {}                 # conn -> (conn, bytes so far, deadline)
+        self.reading: dict = {}                 # conn -> (bytes so far, deadline)
         self.next_id = 1
         self.retry_at = 0.0                     # no reconnecting to a writer process that is not there before
         self.max_fields = min(int(worker.cfg.limit_request_fields or MAX_FIELDS), MAX_FIELDS)
@@ -78,7 +77,7 @@ class LoopFront:
     def tick(self) -> None:
         """Called every turn of the worker's loop: hand on what waited too long."""
         now = time.monotonic()
-        for conn, data, deadline in list(self.reading.values()):
+        for conn, (data, deadline) in list(self.reading.items()):
             if now > deadline:
                 self._stop_reading(conn)
                 self._to_thread(conn, data)
@@ -93,7 +92,7 @@ class LoopFront:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
-        for conn, *_ in list(self.waiting.values()) + list(self.reading.values()):
+        for conn in [entry[0] for entry in self.waiting.values()] + list(self.reading):
             self._close(conn)
         self.waiting.clear()
         self.reading.clear()
@@ -120,7 +119,7 @@ class LoopFront:
         plain = parse(data, self.lane.max_bytes, self.max_fields) if self.worker.alive else False
         if plain is None and not eof:
             # The rest is on its way: wait for it here, not in a thread.
-            self.reading[conn] = (conn, data, deadline)
+            self.reading[conn] = (data, deadline)
             self.worker.poller.register(conn.sock, selectors.EVENT_READ, partial(self._more, conn))
             return True
         if not plain or plain.token in self.lane.declined or not self._send(conn, plain):
@@ -128,7 +127,7 @@ class LoopFront:
         return True
 
     def _more(self, conn, _sock) -> None:
-        _, data, deadline = self._stop_reading(conn)
+        data, deadline = self._stop_reading(conn)
         self._read(conn, data, deadline)
 
     def _stop_reading(self, conn):
@@ -241,9 +240,7 @@ class LoopFront:
         conn, plain, started, _ = entry
         if not ok or value is None or value == UNKNOWN_TOKEN:
             if ok and value == UNKNOWN_TOKEN:
-                if len(self.lane.declined) >= DECLINED_MAX:
-                    self.lane.declined.clear()
-                self.lane.declined.add(plain.token)
+                self.lane.decline(plain.token)
             # Declined (the view answers) or failed (the thread's lane tries
             # again and the view words what it gets): nothing was written, or
             # it was and the command ids make the second time a duplicate.
@@ -260,13 +257,8 @@ class LoopFront:
                 f"Connection: {'close' if close else 'keep-alive'}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
                 f"X-Request-Id: {plain.request_id}\r\n\r\n").encode("latin-1")
-        try:
-            metrics.record_response(200)
-            metrics.record_commands(time.perf_counter() - started, statuses)
-            metrics.record_front("answered")
-        except Exception:  # noqa: BLE001 - counting must never cost a handheld its answer
-            pass
-        realtime.publish(posts, self.lane.app)
+        self.lane.answered(started, statuses, posts)
+        self._count("answered")
         if close:
             # gunicorn's graceful close blocks (it drains what the handheld still sends): a thread's job.
             return self._in_thread(conn, head + data, keep=False)
@@ -308,7 +300,7 @@ class LoopFront:
     def _count(outcome: str) -> None:
         try:
             metrics.record_front(outcome)
-        except Exception:  # noqa: BLE001 - as above
+        except Exception:  # noqa: BLE001 - counting must never cost a handheld its answer
             pass
 
     def _keep(self, conn) -> None:

@@ -362,7 +362,7 @@ def test_stopping_closes_what_waits_instead_of_handing_it_to_a_stopped_pool():
     conns = [_Conn(), _Conn(), _Conn()]
     front.worker.nr_conns = 3
     front.waiting = {1: (conns[0], None, 0, 0), 2: (conns[1], None, 0, 0)}
-    front.reading = {conns[2]: (conns[2], b"POST", 0)}
+    front.reading = {conns[2]: (b"POST", 0)}
     front.close()
     assert all(c.closed for c in conns) and front.worker.nr_conns == 0
     assert front.waiting == {} and front.reading == {}
