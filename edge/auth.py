@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from edge import row_cache
 from edge.ledger.post import utcnow
 from edge.models import UserIn
 
@@ -150,12 +151,18 @@ def bearer_token(header: str | None) -> str | None:
 
 def authenticate(conn: sqlite3.Connection, token: str) -> dict | None:
     """The user and device behind a bearer token, or None if unknown, expired or revoked."""
-    row = conn.execute(
-        "SELECT u.id, u.name, u.role, s.device_id, s.expires_at FROM session s JOIN user u ON u.id = s.user_id "
-        "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.active",
-        (hash_token(token),)).fetchone()
+    digest = hash_token(token)
+    cache = row_cache.of(conn)  # the writer process's (edge/row_cache.py says why it is never stale)
+    row = cache.get("session", digest) if cache else None
     if row is None:
-        return None
+        row = conn.execute(
+            "SELECT u.id, u.name, u.role, s.device_id, s.expires_at FROM session s JOIN user u ON u.id = s.user_id "
+            "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.active",
+            (digest,)).fetchone()
+        if row is None:
+            return None
+        if cache:
+            cache.put("session", digest, row)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     if row["expires_at"] <= now:
         return None

@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable
 
+from edge import row_cache
 from edge.db import connect
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,9 @@ def run_jobs(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, Any]
     it is. Only after this returns may a caller be answered.
     """
     begin(conn)
+    cache = row_cache.of(conn)
+    if cache is not None:
+        cache.begin(conn)
     outcomes: list[tuple[bool, Any]] = []
     try:
         for job in jobs:
@@ -192,6 +196,9 @@ def run_jobs(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, Any]
         except sqlite3.Error:
             pass
         raise
+    finally:
+        if cache is not None:
+            cache.end()
     return outcomes
 
 

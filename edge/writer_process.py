@@ -37,6 +37,7 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from edge import row_cache
 from edge.wal_sync import DURABLE, Answerer, Peer, WalFile, database_file
 from edge.wire import encode, read_message
 from edge.writer import DatabaseBusy, WriterClosed, open_write_connection, run_jobs
@@ -112,6 +113,8 @@ class WriterProcess:
             # The -wal file SQLite writes: it follows symlinks, so ask it rather than join paths.
             self.answerer = Answerer(WalFile(database_file(conn)), _not_durable, _fatal)
             self.answerer.start()
+        # Items, bins and sessions kept between transactions (edge/row_cache.py).
+        row_cache.enable(conn)
         # Import every command type now, not inside the first transaction.
         for name in OPERATIONS:
             self._function(name)
@@ -152,6 +155,7 @@ class WriterProcess:
             if self.answerer is not None:
                 self.answerer.close()
             sel.close()
+            row_cache.disable(conn)
             conn.close()
 
     def _gather(self, sel: selectors.BaseSelector, listener, timeout: float, waiting: list) -> None:

@@ -228,3 +228,28 @@ def test_sigkill_with_two_workers_loses_no_acknowledged_command(db_path, monkeyp
     assert acked, "no command was ever acknowledged"
     resend_everything(db_path, every, acked, headers)
     check_database(db_path)
+
+
+def test_the_relay_encodes_json_events_once_and_leaves_bytes_to_the_library(monkeypatch):
+    """Events go out as their JSON text without the library's walk for bytes; an event
+    that does hold bytes still goes the library's way, as a binary event."""
+    import socketio
+    from edge.relay import WriterRelayManager
+
+    manager = WriterRelayManager("/nonexistent/writer.sock")
+    manager.set_server(socketio.Server())
+    handled, published, library = [], [], []
+    monkeypatch.setattr(manager, "_handle_emit", handled.append)
+    monkeypatch.setattr(manager, "_publish", published.append)
+    monkeypatch.setattr(socketio.PubSubManager, "emit", lambda self, event, data, **kw: library.append(data))
+    walked = []
+    monkeypatch.setattr(socketio.packet.Packet, "data_is_binary", classmethod(lambda cls, d: walked.append(d)))
+
+    manager.emit("stock.changed", {"changes": [{"bin": "A-01", "qty": 3.0, "lot": None}]}, room="supervisors")
+    assert walked == []
+    assert handled == published
+    assert handled[0]["encoded"] == '2["stock.changed",{"changes":[{"bin":"A-01","qty":3.0,"lot":null}]}]'
+    assert handled[0]["room"] == "supervisors" and library == []
+
+    manager.emit("label.ready", {"png": b"\x89PNG"}, room="supervisors")
+    assert library == [{"png": b"\x89PNG"}] and len(handled) == 1

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from edge import row_cache
 from edge.ledger.errors import (
     BadQuantity, IdConflict, InactiveMasterData, InsufficientStock, LedgerError,
     LotConflict, SerialConflict, TrackingError, UnknownBin, UnknownItem,
@@ -164,7 +165,13 @@ def _check_same(stored: sqlite3.Row, mv: Movement) -> None:
 
 
 def _item(conn, sku) -> sqlite3.Row:
-    item = conn.execute("SELECT sku, uom, tracking, perishable, active FROM item WHERE sku = ?", (sku,)).fetchone()
+    cache = row_cache.of(conn)
+    item = cache.get("item", sku) if cache else None
+    if item is None:
+        item = conn.execute("SELECT sku, uom, tracking, perishable, active FROM item WHERE sku = ?",
+                            (sku,)).fetchone()
+        if cache:
+            cache.put("item", sku, item)
     if item is None:
         raise UnknownItem(f"no item with sku {sku!r}", field="sku")
     if not item["active"]:
@@ -173,7 +180,12 @@ def _item(conn, sku) -> sqlite3.Row:
 
 
 def _bin(conn, code, side) -> sqlite3.Row:
-    row = conn.execute("SELECT code, active FROM bin WHERE code = ?", (code,)).fetchone()
+    cache = row_cache.of(conn)
+    row = cache.get("bin", code) if cache else None
+    if row is None:
+        row = conn.execute("SELECT code, active FROM bin WHERE code = ?", (code,)).fetchone()
+        if cache:
+            cache.put("bin", code, row)
     if row is None:
         raise UnknownBin(f"no bin with code {code!r}", field=side)
     if not row["active"]:
