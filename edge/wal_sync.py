@@ -162,9 +162,11 @@ class Answerer(threading.Thread):
     ``fatal(exc)`` is called after such a failure, and the thread ends.
     """
 
-    def __init__(self, wal: WalFile, failed, fatal=None):
+    def __init__(self, wal: WalFile, failed, fatal=None, checkpoints=None):
         super().__init__(name="floorscan-answerer", daemon=True)
         self.wal, self.failed = wal, failed
+        # edge.wal_checkpoint.Checkpoints: run between sends, so its fsyncs never meet the WAL's.
+        self.checkpoints = checkpoints
         self.fatal = fatal or (lambda exc: None)  # the writer process exits (it is restarted)
         self._cond = threading.Condition()
         self._pending: list[tuple[Peer, int, bytes]] = []
@@ -192,6 +194,9 @@ class Answerer(threading.Thread):
         except BaseException as exc:  # noqa: BLE001 - without this thread nobody is ever answered
             log.critical("the answering thread failed", exc_info=True)
             self.fatal(exc)
+        finally:
+            if self.checkpoints is not None:
+                self.checkpoints.close()
 
     def _loop(self) -> None:
         while True:
@@ -215,6 +220,8 @@ class Answerer(threading.Thread):
                 self.fatal(exc)
                 return
             self._send(answers)
+            if self.checkpoints is not None:
+                self.checkpoints.maybe()  # after the sends: nobody waits on it now
 
     @staticmethod
     def _send(answers) -> None:

@@ -38,6 +38,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from edge import row_cache
+from edge.wal_checkpoint import RESTART_PAGES, Checkpoints
 from edge.wal_sync import DURABLE, Answerer, Peer, WalFile, database_file
 from edge.wire import encode, read_message
 from edge.writer import DatabaseBusy, WriterClosed, open_write_connection, run_jobs
@@ -110,8 +111,12 @@ class WriterProcess:
         self.answerer = None
         if self.synchronous.upper() in DURABLE and conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
             conn.execute("PRAGMA synchronous = NORMAL")
+            # Checkpoints on the answering thread, between its sends; the commits' own
+            # only where the WAL starts over (edge/wal_checkpoint.py).
+            conn.execute(f"PRAGMA wal_autocheckpoint = {RESTART_PAGES}")
             # The -wal file SQLite writes: it follows symlinks, so ask it rather than join paths.
-            self.answerer = Answerer(WalFile(database_file(conn)), _not_durable, _fatal)
+            self.answerer = Answerer(WalFile(database_file(conn)), _not_durable, _fatal,
+                                     checkpoints=Checkpoints(database_file(conn)))
             self.answerer.start()
         # Items, bins and sessions kept between transactions (edge/row_cache.py).
         row_cache.enable(conn)

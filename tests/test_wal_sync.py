@@ -5,6 +5,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -214,3 +215,96 @@ def test_make_durable_knows_the_connections_file_and_needs_no_wal(tmp_path):
     assert database_file(sqlite3.connect(":memory:")) == ""
     make_durable("")
     conn.close()
+
+
+# -- checkpoints on the answering thread (edge/wal_checkpoint.py) ---------------------
+
+class CountingCheckpoints:
+    """Records, at each call, whether the worker had its answer already."""
+
+    def __init__(self, worker):
+        self.worker, self.calls, self.answered_first = worker, 0, []
+        self.closed = False
+
+    def maybe(self):
+        try:
+            waiting = self.worker.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            waiting = b""
+        self.answered_first.append(len(waiting) > 0)
+        self.calls += 1
+
+    def close(self):
+        self.closed = True
+
+
+def test_the_answering_thread_checkpoints_only_after_its_answers_are_out(pair):
+    peer, worker = pair
+    wal = GatedWal()
+    wal.release.set()
+    checkpoints = CountingCheckpoints(worker)
+    answerer = Answerer(wal, failed, checkpoints=checkpoints)
+    answerer.start()
+    try:
+        answerer.submit([(peer, 1, encode((1, True, "applied")))])
+        deadline = time.monotonic() + 10
+        while checkpoints.calls == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        worker.settimeout(10)
+        assert read_message(worker) == (1, True, "applied")
+    finally:
+        answerer.close()
+    assert checkpoints.calls == 1 and checkpoints.answered_first == [True]
+    assert checkpoints.closed
+
+
+def wal_pages(db: str) -> int:
+    size = os.path.getsize(db + "-wal")
+    return max(0, (size - 32) // (4096 + 24))
+
+
+def test_a_pass_copies_every_committed_page_and_the_wal_starts_over(tmp_path):
+    from edge.db import connect
+    from edge.wal_checkpoint import Checkpoints
+    db = str(tmp_path / "edge.db")
+    writer = connect(db, synchronous="NORMAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # only our passes copy
+    writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+    for i in range(200):
+        writer.execute("INSERT INTO t (body) VALUES (?)", (os.urandom(300).hex(),))
+    grown = wal_pages(db)
+    assert grown > 50
+    checkpoints = Checkpoints(db, every=0)
+    checkpoints.maybe()
+    assert checkpoints.passes == 1 and checkpoints.failures == 0
+    # Nothing is left to copy: another PASSIVE pass finds every frame already in the file ...
+    busy, log_frames, copied = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert (busy, log_frames) == (0, copied)
+    # ... so the next write starts the WAL over instead of growing it.
+    for i in range(5):
+        writer.execute("INSERT INTO t (body) VALUES ('x')")
+    assert wal_pages(db) == grown
+    reader = sqlite3.connect(db)
+    assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == 205
+    assert reader.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    reader.close()
+    checkpoints.close()
+    writer.close()
+
+
+def test_a_failing_checkpoint_costs_no_answer(pair, tmp_path):
+    from edge.wal_checkpoint import Checkpoints
+    peer, worker = pair
+    wal = GatedWal()
+    wal.release.set()
+    checkpoints = Checkpoints(str(tmp_path / "no such dir" / "edge.db"), every=0)
+    answerer = Answerer(wal, failed, checkpoints=checkpoints)
+    answerer.start()
+    try:
+        worker.settimeout(10)
+        for rid in (1, 2):
+            answerer.submit([(peer, rid, encode((rid, True, "applied")))])
+            assert read_message(worker) == (rid, True, "applied")
+    finally:
+        answerer.close()
+    assert checkpoints.failures == 2 and checkpoints.passes == 0 and answerer.is_alive() is False
