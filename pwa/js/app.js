@@ -251,8 +251,12 @@ class App {
   }
 
   async renderStatus() {
+    // Calls overlap (a result, the network coming back, a live event): only the one
+    // started last may write, or an earlier, slower read puts old counts back.
+    const call = (this.statusCalls = (this.statusCalls ?? 0) + 1);
     const pending = this.user ? await this.outbox.count() : 0;
     const attentionList = await this.outbox.attention();
+    if (call !== this.statusCalls) return;
     const mine = this.user ? attentionList.filter((c) => c.user_id === this.user.id).length : 0;
     this.pendingCount = pending;
     this.attentionCount = mine;
