@@ -78,6 +78,8 @@ class WriterRelayManager(socketio.PubSubManager):
             encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event] + args,
                                                binary=False).encode()
         except TypeError:
+            if not self.server.packet_class.data_is_binary([event] + args):
+                raise  # not JSON and not bytes either: the caller's mistake, as before
             encoded = None
         if not isinstance(encoded, str):  # binary attachments, or another serializer: the library's path
             return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,

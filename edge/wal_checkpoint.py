@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # The writer's own checkpoint, now only where the WAL starts over (~16 MB of 4 KiB pages).
 RESTART_PAGES = 4000
+SQLITE_IOERR = 10  # the primary result code of every SQLITE_IOERR_* extended code
+
 # How often the answering thread checkpoints. Each pass costs ~7-8 ms here whatever it
 # copies (mostly the database file's fsync); 20-100 ms measured alike (step 12).
 EVERY_S = 0.05
@@ -50,10 +52,14 @@ class Checkpoints:
         self.conn: sqlite3.Connection | None = None
         self.last = time.monotonic()
         self.passes = self.failures = 0
+        self.result: tuple[int, int, int] | None = None  # (busy, WAL frames, frames copied) of the last pass
 
     def maybe(self) -> None:
-        """A PASSIVE checkpoint if the last one is EVERY_S old. Never raises: the
-        writer's own checkpoint at RESTART_PAGES still runs if these fail."""
+        """A PASSIVE checkpoint if the last one is EVERY_S old. A failure is logged:
+        the writer's own checkpoint at RESTART_PAGES still runs. Only an I/O error
+        raises (the answering thread then stops the writer process, as for a failed
+        fsync of its own: the checkpoint fsyncs the WAL too, and after a failed fsync
+        nothing on that disk can be trusted)."""
         now = time.monotonic()
         if now - self.last < self.every:
             return
@@ -64,9 +70,12 @@ class Checkpoints:
                 # NORMAL: the checkpoint syncs the WAL before copying and the database file after.
                 self.conn = connect(self.db_path, synchronous="NORMAL")
                 self.conn.execute("PRAGMA busy_timeout = 0")  # never wait: the next pass tries again
-            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            self.passes += 1
+            self.result = tuple(self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+            if not self.result[0]:  # busy: the writer's own checkpoint was running; next time
+                self.passes += 1
         except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == SQLITE_IOERR:
+                raise
             self.failures += 1
             if self.failures in (1, 10, 100) or self.failures % 1000 == 0:
                 log.warning("checkpoint on the answering thread failed (%s); %d failures so far; "

@@ -173,10 +173,10 @@ def run_jobs(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, Any]
     """
     begin(conn)
     cache = row_cache.of(conn)
-    if cache is not None:
-        cache.begin(conn)
     outcomes: list[tuple[bool, Any]] = []
     try:
+        if cache is not None:
+            cache.begin(conn)  # inside the try: if it fails, the ROLLBACK below lets go of the lock
         for job in jobs:
             conn.execute("SAVEPOINT job")
             try:

@@ -108,6 +108,8 @@ class WriterProcess:
         # FULL: commit without the fsync and let the answerer fsync before it
         # answers, while the next batch runs (edge/wal_sync.py).
         conn = open_write_connection(self.db_path, self.synchronous)
+        # Items, bins and sessions kept between transactions (edge/row_cache.py).
+        row_cache.enable(conn)
         self.answerer = None
         if self.synchronous.upper() in DURABLE and conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -118,8 +120,6 @@ class WriterProcess:
             self.answerer = Answerer(WalFile(database_file(conn)), _not_durable, _fatal,
                                      checkpoints=Checkpoints(database_file(conn)))
             self.answerer.start()
-        # Items, bins and sessions kept between transactions (edge/row_cache.py).
-        row_cache.enable(conn)
         # Import every command type now, not inside the first transaction.
         for name in OPERATIONS:
             self._function(name)

@@ -8,6 +8,7 @@ that the very next command sees it.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -186,3 +187,17 @@ def test_the_writer_process_sees_master_data_changed_by_a_worker(site, tmp_path)
     finally:
         remote.close()
         running.stop()
+
+
+def test_a_failing_cache_check_lets_go_of_the_write_lock(site, cached, monkeypatch):
+    conn, cache = cached
+    token = sign_in(site)
+
+    def broken(conn):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(cache, "begin", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        scan(conn, token, "move", MOVE)
+    assert not conn.in_transaction
+    monkeypatch.undo()
+    assert scan(conn, token, "move", MOVE)["status"] == "applied"

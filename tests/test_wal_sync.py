@@ -277,10 +277,9 @@ def test_a_pass_copies_every_committed_page_and_the_wal_starts_over(tmp_path):
     checkpoints = Checkpoints(db, every=0)
     checkpoints.maybe()
     assert checkpoints.passes == 1 and checkpoints.failures == 0
-    # Nothing is left to copy: another PASSIVE pass finds every frame already in the file ...
-    busy, log_frames, copied = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert (busy, log_frames) == (0, copied)
-    # ... so the next write starts the WAL over instead of growing it.
+    busy, log_frames, copied = checkpoints.result
+    assert busy == 0 and log_frames == copied >= grown  # every committed frame is in the file ...
+    # ... so the next write starts the WAL over instead of growing it (nothing else checkpointed).
     for i in range(5):
         writer.execute("INSERT INTO t (body) VALUES ('x')")
     assert wal_pages(db) == grown
@@ -308,3 +307,27 @@ def test_a_failing_checkpoint_costs_no_answer(pair, tmp_path):
     finally:
         answerer.close()
     assert checkpoints.failures == 2 and checkpoints.passes == 0 and answerer.is_alive() is False
+
+
+class FailingConnection:
+    def __init__(self, code: int):
+        self.code = code
+
+    def execute(self, sql):
+        exc = sqlite3.OperationalError("disk I/O error" if self.code & 0xFF == 10 else "database is locked")
+        exc.sqlite_errorcode = self.code
+        raise exc
+
+    def close(self):
+        pass
+
+
+def test_a_busy_checkpoint_is_tried_again_and_an_io_error_stops_the_answering_thread(tmp_path):
+    from edge.wal_checkpoint import Checkpoints
+    checkpoints = Checkpoints(str(tmp_path / "edge.db"), every=0)
+    checkpoints.conn = FailingConnection(5)  # SQLITE_BUSY
+    checkpoints.maybe()
+    assert (checkpoints.passes, checkpoints.failures) == (0, 1)
+    checkpoints.conn = FailingConnection(10 | (4 << 8))  # SQLITE_IOERR_FSYNC
+    with pytest.raises(sqlite3.OperationalError, match="I/O"):
+        checkpoints.maybe()

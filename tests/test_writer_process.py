@@ -243,7 +243,12 @@ def test_the_relay_encodes_json_events_once_and_leaves_bytes_to_the_library(monk
     monkeypatch.setattr(manager, "_publish", published.append)
     monkeypatch.setattr(socketio.PubSubManager, "emit", lambda self, event, data, **kw: library.append(data))
     walked = []
-    monkeypatch.setattr(socketio.packet.Packet, "data_is_binary", classmethod(lambda cls, d: walked.append(d)))
+    real = socketio.packet.Packet.data_is_binary.__func__
+
+    def walk(cls, data):
+        walked.append(data)
+        return real(cls, data)
+    monkeypatch.setattr(socketio.packet.Packet, "data_is_binary", classmethod(walk))
 
     manager.emit("stock.changed", {"changes": [{"bin": "A-01", "qty": 3.0, "lot": None}]}, room="supervisors")
     assert walked == []
@@ -251,5 +256,23 @@ def test_the_relay_encodes_json_events_once_and_leaves_bytes_to_the_library(monk
     assert handled[0]["encoded"] == '2["stock.changed",{"changes":[{"bin":"A-01","qty":3.0,"lot":null}]}]'
     assert handled[0]["room"] == "supervisors" and library == []
 
+    walked.clear()
     manager.emit("label.ready", {"png": b"\x89PNG"}, room="supervisors")
     assert library == [{"png": b"\x89PNG"}] and len(handled) == 1
+    assert walked  # only an event JSON refused is walked for bytes
+
+
+
+def test_the_relay_refuses_data_that_is_neither_json_nor_bytes(monkeypatch):
+    """A caller's mistake (a set, a Decimal) raises here, as before, instead of
+    being published for every other worker to fail on."""
+    import socketio
+    from edge.relay import WriterRelayManager
+
+    manager = WriterRelayManager("/nonexistent/writer.sock")
+    manager.set_server(socketio.Server())
+    published = []
+    monkeypatch.setattr(manager, "_publish", published.append)
+    with pytest.raises(TypeError):
+        manager.emit("stock.changed", {"bins": {"A-01"}}, room="supervisors")
+    assert published == []
