@@ -1,5 +1,5 @@
 """The supervisor's screens (exceptions queue, live floor view, dashboard tile),
-device settings, idle sign-out, cluster and short picking in the handheld PWA:
+device settings, idle sign-out, the status bar, cluster and short picking in the handheld PWA:
 real Chromium against a real edge on the demo warehouse (tests/_pwa_support.py)."""
 from __future__ import annotations
 
@@ -255,3 +255,27 @@ def test_a_short_pick_in_the_browser_records_what_was_there(page, edge, free_sto
     assert after["picked_qty"] == 1 and after["status"] == "short"
     shorts = edge.get(edge.base + "/exceptions", params={"kind": "short_pick", "bin": line["bin"]}).json()["items"]
     assert any(e["sku"] == row["sku"] for e in shorts)
+
+
+def test_the_status_bar_shows_the_newest_count_when_reads_overlap(page):
+    """Two status renders overlap and the older read answers last: its stale
+    count must not be what the picker sees."""
+    sign_in(page)
+    page.evaluate("""async () => {
+        const outbox = window.floorscan.outbox;
+        const real = outbox.count.bind(outbox);
+        let calls = 0;
+        outbox.count = async () => {
+            calls += 1;
+            if (calls === 1) {  // the first read is slow and stale
+                await new Promise((r) => setTimeout(r, 300));
+                return 3;
+            }
+            return real();
+        };
+        const first = window.floorscan.renderStatus();
+        const second = window.floorscan.renderStatus();
+        await Promise.all([first, second]);
+        outbox.count = real;
+    }""")
+    assert page.locator("#pending").inner_text() == "All sent"
