@@ -152,17 +152,13 @@ def bearer_token(header: str | None) -> str | None:
 def authenticate(conn: sqlite3.Connection, token: str) -> dict | None:
     """The user and device behind a bearer token, or None if unknown, expired or revoked."""
     digest = hash_token(token)
-    cache = row_cache.of(conn)  # the writer process's (edge/row_cache.py says why it is never stale)
-    row = cache.get("session", digest) if cache else None
+    # Kept by the writer process's connection (edge/row_cache.py says why it is never stale).
+    row = row_cache.fetch(
+        conn, "session", digest,
+        "SELECT u.id, u.name, u.role, s.device_id, s.expires_at FROM session s JOIN user u ON u.id = s.user_id "
+        "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.active", (digest,))
     if row is None:
-        row = conn.execute(
-            "SELECT u.id, u.name, u.role, s.device_id, s.expires_at FROM session s JOIN user u ON u.id = s.user_id "
-            "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.active",
-            (digest,)).fetchone()
-        if row is None:
-            return None
-        if cache:
-            cache.put("session", digest, row)
+        return None
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     if row["expires_at"] <= now:
         return None

@@ -100,7 +100,16 @@ def disable(conn: sqlite3.Connection) -> None:
 
 def of(conn: sqlite3.Connection) -> RowCache | None:
     """The cache of ``conn``, or None when it keeps none."""
-    if not _caches:
-        return None
-    entry = _caches.get(id(conn))
-    return entry[1] if entry is not None and entry[0] is conn else None
+    entry = _caches.get(id(conn)) if _caches else None
+    return entry[1] if entry is not None else None
+
+
+def fetch(conn: sqlite3.Connection, kind: str, key, sql: str, params: tuple):
+    """``conn.execute(sql, params).fetchone()``, kept under (kind, key) when ``conn`` keeps rows."""
+    cache = of(conn)
+    row = cache.get(kind, key) if cache is not None else None
+    if row is None:
+        row = conn.execute(sql, params).fetchone()
+        if cache is not None:
+            cache.put(kind, key, row)
+    return row

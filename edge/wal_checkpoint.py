@@ -71,7 +71,8 @@ class Checkpoints:
                 self.conn = connect(self.db_path, synchronous="NORMAL")
                 self.conn.execute("PRAGMA busy_timeout = 0")  # never wait: the next pass tries again
             self.result = tuple(self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
-            if not self.result[0]:  # busy: the writer's own checkpoint was running; next time
+            # A busy result (the writer's own checkpoint was running) is no pass: the next one copies it.
+            if not self.result[0]:
                 self.passes += 1
         except sqlite3.Error as exc:
             if getattr(exc, "sqlite_errorcode", 0) & 0xFF == SQLITE_IOERR:

@@ -165,13 +165,8 @@ def _check_same(stored: sqlite3.Row, mv: Movement) -> None:
 
 
 def _item(conn, sku) -> sqlite3.Row:
-    cache = row_cache.of(conn)
-    item = cache.get("item", sku) if cache else None
-    if item is None:
-        item = conn.execute("SELECT sku, uom, tracking, perishable, active FROM item WHERE sku = ?",
-                            (sku,)).fetchone()
-        if cache:
-            cache.put("item", sku, item)
+    item = row_cache.fetch(conn, "item", sku,
+                           "SELECT sku, uom, tracking, perishable, active FROM item WHERE sku = ?", (sku,))
     if item is None:
         raise UnknownItem(f"no item with sku {sku!r}", field="sku")
     if not item["active"]:
@@ -180,12 +175,7 @@ def _item(conn, sku) -> sqlite3.Row:
 
 
 def _bin(conn, code, side) -> sqlite3.Row:
-    cache = row_cache.of(conn)
-    row = cache.get("bin", code) if cache else None
-    if row is None:
-        row = conn.execute("SELECT code, active FROM bin WHERE code = ?", (code,)).fetchone()
-        if cache:
-            cache.put("bin", code, row)
+    row = row_cache.fetch(conn, "bin", code, "SELECT code, active FROM bin WHERE code = ?", (code,))
     if row is None:
         raise UnknownBin(f"no bin with code {code!r}", field=side)
     if not row["active"]:
