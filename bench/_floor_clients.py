@@ -11,12 +11,12 @@ import math
 import multiprocessing as mp
 import sys
 import time
-import uuid
 from array import array
 from collections import defaultdict
 from datetime import datetime, timezone
 
 from _common import LoadResult, _read_response, machine_cpu_seconds, tree_cpu_seconds
+from edge.ids import new_id
 
 WARMUP_S = 3.0
 
@@ -26,7 +26,7 @@ def now_iso() -> str:
 
 
 def step(ctype: str, payload: dict, cid: str | None = None) -> tuple[str, str, dict]:
-    return cid or str(uuid.uuid4()), ctype, payload
+    return cid or new_id(), ctype, payload
 
 
 # -- a simulated handheld ------------------------------------------------------

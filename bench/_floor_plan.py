@@ -6,13 +6,13 @@ them into each handheld's list of floor commands.
 from __future__ import annotations
 
 import math
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import requests
 
 from _floor_clients import Handheld, now_iso, step
+from edge.ids import new_id
 
 PINS = {"picker": "1111", "receiver": "2222", "counter": "3333", "supervisor": "4444"}  # the demo's users
 ORDER_LINES, PO_LINES, PUTAWAY_PO_LINES, COUNT_BINS = 10, 8, 20, 5
@@ -191,7 +191,7 @@ class Planner:
 
     @staticmethod
     def receipt(po_id: str, skus: list[str], dock: str, scans: int = 2) -> list:
-        rid = str(uuid.uuid4())
+        rid = new_id()
         job = [step("receipt.open", {"dock_bin": dock, "document": po_id}, rid)]
         for sku in skus:  # each line of 12 in scans of 12 / scans
             job += [step("receipt.line", {"receipt_id": rid, "sku": sku, "qty": 12 // scans}) for _ in range(scans)]

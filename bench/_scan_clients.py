@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 
 from _common import Client, Server, free_port, python
+from edge.ids import new_id
 
 PINS = {"picker": "1111", "receiver": "2222", "counter": "3333", "supervisor": "4444", "admin": "5555"}
 ZONES = ("A", "B", "C", "D")
@@ -29,6 +30,16 @@ RECEIVE_SHARE = 0.25   # the rest are bin-to-bin moves
 
 
 # -- a simulated handheld ------------------------------------------------------
+
+# How a handheld mints command ids: time-ordered, as the PWA does. The
+# benches' --uuid4-ids puts random ids back to show what ordering saves.
+MINT = new_id
+
+
+def use_uuid4_ids() -> None:
+    global MINT
+    MINT = lambda: str(uuid.uuid4())  # noqa: E731
+
 
 class Handheld(Client):
     """Receives into and moves between a pool of bins.
@@ -61,7 +72,7 @@ class Handheld(Client):
                 dst = rng.choice(BINS)
             payload = {"sku": src[1], "qty": 1, "from_bin": src[0], "to_bin": dst}
             ctype, effect = "move", [(src, -1), ((dst, src[1]), 1)]
-        cmd = {"id": str(uuid.uuid4()), "type": ctype, "at": at, "replay": self.replay, "payload": payload}
+        cmd = {"id": MINT(), "type": ctype, "at": at, "replay": self.replay, "payload": payload}
         # Take the stock out of the local view at once so the next command of
         # a batch does not move the same unit twice.
         self._apply([e for e in effect if e[1] < 0])

@@ -7,8 +7,8 @@
 Starts `floorscan serve` (gunicorn, with the worker settings production
 runs: edge.serve.options) on a temp database, signs in one session per simulated handheld, and
 has every handheld post single-command batches (`receive` or `move`, fresh
-uuid4 ids) in a closed loop over keep-alive HTTP while supervisors listen
-on Socket.IO. Then the same load goes to the naive reference
+version 7 ids, minted as the PWA mints them: edge/ids.py) in a closed loop
+over keep-alive HTTP while supervisors listen on Socket.IO. Then the same load goes to the naive reference
 (bench/reference_app.py: one INSERT + COMMIT per request, WAL,
 synchronous=FULL) under the same gunicorn settings and under `sync x2`.
 Then batched replay (500 commands per POST) and the on-hand lookup with
@@ -39,7 +39,7 @@ from _common import (  # noqa: E402
 )
 from _scan_clients import (  # noqa: E402
     PINS, Handheld, SocketIOListener, build_million, max_seq, post_batch, prepare_floorscan_db, sign_in,
-    start_floorscan,
+    start_floorscan, use_uuid4_ids,
 )
 
 WARMUP_S = 3.0
@@ -311,11 +311,15 @@ def main(argv=None) -> int:
     p.add_argument("--replay-seconds", type=float, default=15, help="most seconds of replay (default 15)")
     p.add_argument("--movements", type=int, default=1_000_000, help="movements for the lookup (default 1M)")
     p.add_argument("--lookups", type=int, default=2000, help="lookups timed (default 2000)")
+    p.add_argument("--uuid4-ids", action="store_true",
+                   help="handhelds mint random (version 4) ids instead of time-ordered ones (edge/ids.py)")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (databases, server logs)")
     p.add_argument("--front-only", action="store_true",
                    help="diagnostic: the writer process answers scans without the ledger (bench/front_only/); "
                         "implies --skip-reference --skip-replay --skip-lookup")
     args = p.parse_args(argv)
+    if args.uuid4_ids:
+        use_uuid4_ids()
     if args.front_only:
         args.skip_reference = args.skip_replay = args.skip_lookup = True
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine_header, make_workdir, remove_workdir  # noqa: E402
-from _scan_clients import PINS, Handheld, prepare_floorscan_db  # noqa: E402
+from _scan_clients import PINS, Handheld, prepare_floorscan_db, use_uuid4_ids  # noqa: E402
 
 
 def sign_in_all(db: Path, n: int) -> list[str]:
@@ -44,7 +44,11 @@ def sign_in_all(db: Path, n: int) -> list[str]:
         w.close()
 
 
-def run_round(db: Path, handhelds: list[Handheld], commands: int, batch: int, cache: bool = True) -> dict:
+def run_round(db: Path, handhelds: list[Handheld], commands: int, batch: int, cache: bool = True,
+              count_wal: bool = False) -> dict:
+    """CPU and wall time per command; with ``count_wal``, instead the WAL
+    frames each commit writes (checkpoints off for the round, so the WAL
+    holds every frame: run it short)."""
     from edge import row_cache
     from edge.commands.lane import apply_request
     from edge.writer import open_write_connection, run_jobs
@@ -52,6 +56,9 @@ def run_round(db: Path, handhelds: list[Handheld], commands: int, batch: int, ca
     conn = open_write_connection(db, "NORMAL")
     if cache:
         row_cache.enable(conn)  # as the writer process does
+    if count_wal:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         done, i, commits = 0, 0, 0.0
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -71,6 +78,10 @@ def run_round(db: Path, handhelds: list[Handheld], commands: int, batch: int, ca
                     raise SystemExit(f"a command was rejected: {error}")
             done += batch
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        if count_wal:
+            page = conn.execute("PRAGMA page_size").fetchone()[0]
+            frames = (Path(f"{db}-wal").stat().st_size - 32) / (page + 24)  # WAL header, frame headers
+            return {"frames_per_commit": frames / (done / batch), "wal_kib_per_cmd": frames * page / done / 1024}
     finally:
         row_cache.disable(conn)
         conn.close()
@@ -85,8 +96,12 @@ def main(argv=None) -> int:
     p.add_argument("--handhelds", type=int, default=50)
     p.add_argument("--no-row-cache", action="store_true",
                    help="without the writer process's row cache (edge/row_cache.py), to see what it saves")
+    p.add_argument("--uuid4-ids", action="store_true",
+                   help="handhelds mint random (version 4) ids instead of time-ordered ones (edge/ids.py)")
     p.add_argument("--keep", action="store_true")
     args = p.parse_args(argv)
+    if args.uuid4_ids:
+        use_uuid4_ids()
     print("floorscan bench/writer_path.py")
     print("\n".join(machine_header()))
     tmp = make_workdir("floorscan-writer-path-")
@@ -96,13 +111,16 @@ def main(argv=None) -> int:
         tokens = sign_in_all(db, args.handhelds)
         handhelds = [Handheld(t, seed) for seed, t in enumerate(tokens)]
         print(f"\n{args.commands:,} commands per round, {args.batch} per commit, {args.handhelds} handhelds, "
-              f"row cache {'off' if args.no_row_cache else 'on'}")
+              f"row cache {'off' if args.no_row_cache else 'on'}, {'random' if args.uuid4_ids else 'time-ordered'} ids")
         print(f"{'round':>5} {'CPU us/cmd':>11} {'wall us/cmd':>12} {'in run_jobs':>12}")
         rows = []
         for r in range(1, args.rounds + 1):
             row = run_round(db, handhelds, args.commands, args.batch, cache=not args.no_row_cache)
             rows.append(row)
             print(f"{r:>5} {row['cpu_us']:>11.0f} {row['wall_us']:>12.0f} {row['run_jobs_us']:>12.0f}")
+        wal = run_round(db, handhelds, 2000, args.batch, cache=not args.no_row_cache, count_wal=True)
+        print(f"WAL written: {wal['frames_per_commit']:.0f} pages per commit of {args.batch}, "
+              f"{wal['wal_kib_per_cmd']:.1f} KiB per command (an extra 2,000 commands, checkpoints off)")
         print(f"median CPU per command: {statistics.median(r['cpu_us'] for r in rows):.0f} us "
               f"(the writer's ceiling on this box: ~{1e6 / statistics.median(r['cpu_us'] for r in rows):,.0f} "
               "commands/s of one core)")

@@ -19,6 +19,7 @@ from collections import deque
 import requests
 
 from edge.decode.station import Read, now_iso
+from edge.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class Dock:
         return {"kind": scan.get("kind"), "detail": scan.get("error") or (f"{scan.get('kind')} {what}" if what else None)}
 
     def _log(self, read: Read, outcome: dict) -> None:
-        entry = {"id": read.id if outcome["outcome"] != "pending" else str(uuid.uuid4()), "code": read.code.scan,
+        entry = {"id": read.id if outcome["outcome"] != "pending" else new_id(), "code": read.code.scan,
                  "symbology": read.code.symbology, "kind": outcome.pop("kind", None) or read.scan.get("kind"),
                  "sscc": read.sscc,
                  "at": read.at, **{k: v for k, v in outcome.items() if v is not None}}
@@ -191,7 +192,7 @@ class Dock:
         if pallet["status"] == "received":
             raise AlreadyReceived(f"pallet {pallet['sscc']} was received on receipt {pallet['receipt_id']} at "
                                   f"{pallet['received_at']}")
-        cid = str(uuid.uuid4())
+        cid = new_id()
         result = self._command(cid, "receipt.open", {"dock_bin": self.dock_bin, "document": asn,
                                                      "note": f"opened by camera station {self.station}"})
         if result["status"] not in ("applied", "duplicate"):

@@ -20,7 +20,6 @@ import queue
 import random
 import threading
 import time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ import numpy as np
 
 from edge.decode.engines import Code
 from edge.decode.pipeline import Pipeline
+from edge.ids import new_id
 from edge.scans import DictCatalog, interpret
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class Read:
     code: Code
     at: str
     scan: dict
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=new_id)
 
     @property
     def sscc(self) -> str | None:

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { MemoryStore, Offline, Outbox, SignedOut, uuid4 } from "../js/outbox.js";
+import { MemoryStore, Offline, Outbox, SignedOut, uuid4, uuid7 } from "../js/outbox.js";
 
 /** A fake edge: applies each id once, rejects what `refuse` says, can be unplugged. */
 function fakeEdge({ refuse = () => null } = {}) {
@@ -174,6 +174,45 @@ test("uuid4 without crypto.randomUUID (plain HTTP) is still a v4 UUID", () => {
   } finally {
     Object.defineProperty(crypto, "randomUUID", { value: saved, configurable: true });
   }
+});
+
+const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+test("uuid7 is a version 7 UUID that starts with the millisecond it was minted", () => {
+  const ms = Date.UTC(2026, 10, 27, 8, 30, 0, 123);
+  const id = uuid7(ms);
+  assert.match(id, V7);
+  assert.equal(parseInt(id.replace(/-/g, "").slice(0, 12), 16), ms);
+});
+
+test("uuid7 ids from one device sort in the order they were minted, even within a millisecond", () => {
+  const ms = Date.UTC(2026, 10, 27, 9, 0, 0, 0);
+  const ids = [];
+  for (let i = 0; i < 3000; i++) ids.push(uuid7(ms + Math.floor(i / 1000)));  // 1,000 in each millisecond
+  assert.equal(new Set(ids).size, ids.length);
+  for (const id of ids) assert.match(id, V7);
+  assert.deepEqual([...ids].sort(), ids);
+});
+
+test("uuid7 carries the time forward when the clock steps back or the counter runs out", () => {
+  const ms = Date.UTC(2026, 10, 27, 10, 0, 0, 0);
+  const stamp = (id) => parseInt(id.replace(/-/g, "").slice(0, 12), 16);
+  const first = uuid7(ms);
+  const back = uuid7(ms - 60_000);  // the handheld's clock was set back a minute
+  assert.ok(back > first, "an id minted after a clock step back still sorts after the last one");
+  assert.equal(stamp(back), ms);
+  const ids = Array.from({ length: 5000 }, () => uuid7(ms));  // more than the 12-bit counter holds
+  assert.deepEqual([...ids].sort(), ids);
+  assert.ok(stamp(ids.at(-1)) > ms, "the counter ran out and the timestamp moved on");
+  assert.equal(new Set(ids).size, ids.length);
+});
+
+test("the outbox mints time-ordered (version 7) command ids by default", async () => {
+  const box = new Outbox({ store: new MemoryStore(), send: async () => [] });
+  const a = await box.add("move", { qty: 1 });
+  const b = await box.add("move", { qty: 1 });
+  assert.match(a.id, V7);
+  assert.ok(b.id > a.id);
 });
 
 test("idle() is false from the moment add() is called until the edge has it", async () => {

@@ -1,0 +1,54 @@
+"""Time-ordered ids (UUID version 7, RFC 9562) for commands and movements.
+
+Every command id is an index key twice on the edge: ``movement.id`` and
+``command.id`` are both UNIQUE. A random (version 4) id lands on a random
+leaf page of each index, so a commit of 17 scans dirtied ~17 pages of each,
+and every dirtied page is a 4 KiB frame written to the WAL and fsynced.
+Version 7 ids start with the millisecond they were minted, so new keys go
+to the end of the index, onto one or two pages: 147 -> 108 WAL frames per
+commit of 17 scans, and +8-10% commands/s under bench/scan_load.py
+(docs/performance.md, step 13). The PWA mints the same way (pwa/js/outbox.js,
+``uuid7``); the edge accepts any UUID, so version 4 ids from older
+handhelds and tools stay valid.
+
+No Flask here: the ledger and the bench import it.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def uuid7(now_ms: int | None = None) -> uuid.UUID:
+    """A version 7 UUID: 48 bits of Unix milliseconds, then a 12-bit counter,
+    then 62 random bits.
+
+    Ids minted by one process sort in minting order (RFC 9562, section 6.2,
+    method 1): within one millisecond the counter counts up from a random
+    start below 2**11, and when it runs out, or the clock steps back, the
+    timestamp is carried forward from the last id instead of going back.
+    """
+    global _last_ms, _counter
+    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    rand = int.from_bytes(os.urandom(10), "big")
+    with _lock:
+        if ms > _last_ms:
+            _last_ms, _counter = ms, (rand >> 64) & 0x7FF
+        else:
+            _counter += 1
+            if _counter > 0xFFF:
+                _last_ms, _counter = _last_ms + 1, 0
+        ms, counter = _last_ms, _counter
+    value = ((ms & 0xFFFF_FFFF_FFFF) << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return uuid.UUID(int=value)
+
+
+def new_id() -> str:
+    """A fresh command or movement id as text."""
+    return str(uuid7())

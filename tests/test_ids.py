@@ -1,0 +1,66 @@
+"""Time-ordered command ids (edge/ids.py): the edge's own minting and the
+bench's simulated handhelds use them, as the PWA does (pwa/js/outbox.js)."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+from edge import ids
+
+MS = 1_795_766_400_123  # 2026-11-27T08:00:00.123Z
+
+
+def stamp(u: uuid.UUID) -> int:
+    return u.int >> 80
+
+
+def test_a_uuid7_is_version_7_rfc_variant_and_starts_with_its_millisecond():
+    u = ids.uuid7(MS + 10_000_000)
+    assert u.version == 7
+    assert u.variant == uuid.RFC_4122
+    assert stamp(u) == MS + 10_000_000
+
+
+def test_ids_sort_in_minting_order_within_and_across_milliseconds():
+    base = MS + 20_000_000
+    minted = [ids.uuid7(base + i // 1000) for i in range(3000)]
+    assert len(set(minted)) == 3000
+    assert sorted(minted) == minted
+    assert sorted(str(u) for u in minted) == [str(u) for u in minted]  # as text too: the index compares text
+
+
+def test_a_clock_step_back_or_a_full_counter_carries_the_time_forward():
+    base = MS + 30_000_000
+    first = ids.uuid7(base)
+    back = ids.uuid7(base - 60_000)
+    assert back > first and stamp(back) == base
+    burst = [ids.uuid7(base) for _ in range(5000)]  # more than the 12-bit counter holds
+    assert sorted(burst) == burst and len(set(burst)) == 5000
+    assert stamp(burst[-1]) > base
+
+
+def test_threads_minting_at_once_never_share_an_id():
+    out: list[list[str]] = [[] for _ in range(4)]
+
+    def mint(k):
+        out[k].extend(ids.new_id() for _ in range(5000))
+
+    threads = [threading.Thread(target=mint, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [i for part in out for i in part]
+    assert len(set(every)) == len(every)
+    assert all(uuid.UUID(i).version == 7 for i in every)
+
+
+def test_the_edge_takes_version_7_and_version_4_ids_alike(app, client, auth_for):
+    from conftest import command, make_bin, make_item, post_commands
+    make_bin(app, "ID-01")
+    make_item(app, "ID-SKU")
+    v7, v4 = ids.new_id(), str(uuid.uuid4())
+    results = post_commands(client, auth_for("receiver"),
+                            command("receive", {"sku": "ID-SKU", "qty": 1, "to_bin": "ID-01"}, cid=v7),
+                            command("receive", {"sku": "ID-SKU", "qty": 1, "to_bin": "ID-01"}, cid=v4))
+    assert [(x["id"], x["status"]) for x in results] == [(v7, "applied"), (v4, "applied")]
