@@ -20,33 +20,40 @@ import threading
 import time
 import uuid
 
-_lock = threading.Lock()
-_last_ms = 0
-_counter = 0
+class Minter:
+    """Mints version 7 UUIDs that sort in the order they were minted. One per
+    process (:func:`uuid7`); tests make their own, with their own clock."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last_ms = 0
+        self._counter = 0
+
+    def __call__(self, now_ms: int | None = None) -> uuid.UUID:
+        """A version 7 UUID: 48 bits of Unix milliseconds, then a 12-bit counter,
+        then 62 random bits.
+
+        Within one millisecond the counter counts up from a random start below
+        2**11 (RFC 9562, section 6.2, method 1); when it runs out, or the clock
+        steps back, the timestamp is carried forward from the last id instead of
+        going back.
+        """
+        ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+        rand = int.from_bytes(os.urandom(10), "big")
+        with self._lock:
+            if ms > self._last_ms:
+                self._last_ms, self._counter = ms, (rand >> 64) & 0x7FF
+            else:
+                self._counter += 1
+                if self._counter > 0xFFF:
+                    self._last_ms, self._counter = self._last_ms + 1, 0
+            ms, counter = self._last_ms, self._counter
+        value = (((ms & 0xFFFF_FFFF_FFFF) << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62)
+                 | (rand & ((1 << 62) - 1)))
+        return uuid.UUID(int=value)
 
 
-def uuid7(now_ms: int | None = None) -> uuid.UUID:
-    """A version 7 UUID: 48 bits of Unix milliseconds, then a 12-bit counter,
-    then 62 random bits.
-
-    Ids minted by one process sort in minting order (RFC 9562, section 6.2,
-    method 1): within one millisecond the counter counts up from a random
-    start below 2**11, and when it runs out, or the clock steps back, the
-    timestamp is carried forward from the last id instead of going back.
-    """
-    global _last_ms, _counter
-    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    rand = int.from_bytes(os.urandom(10), "big")
-    with _lock:
-        if ms > _last_ms:
-            _last_ms, _counter = ms, (rand >> 64) & 0x7FF
-        else:
-            _counter += 1
-            if _counter > 0xFFF:
-                _last_ms, _counter = _last_ms + 1, 0
-        ms, counter = _last_ms, _counter
-    value = ((ms & 0xFFFF_FFFF_FFFF) << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
-    return uuid.UUID(int=value)
+uuid7 = Minter()
 
 
 def new_id() -> str:

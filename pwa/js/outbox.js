@@ -34,34 +34,39 @@ export function uuid4() {
 }
 
 /**
- * A time-ordered (version 7, RFC 9562) UUID for a command: 48 bits of Unix
- * milliseconds, a 12-bit counter, 62 random bits. The edge keeps every command
- * id in two unique indexes; ids that start with the time go to the end of
- * each index instead of a random page, so a commit writes a quarter fewer
- * pages (edge/ids.py, docs/performance.md step 13). Ids from one device sort
- * in the order they were minted: within a millisecond the counter counts up
- * from a random start, and when it runs out or the clock steps back the
- * timestamp carries on from the last id. `nowMs` is for tests.
+ * A minter of time-ordered (version 7, RFC 9562) UUIDs for commands: 48 bits
+ * of Unix milliseconds, a 12-bit counter, 62 random bits. The edge keeps every
+ * command id in two unique indexes; ids that start with the time go to the end
+ * of each index instead of a random page, so a commit writes a quarter fewer
+ * pages (edge/ids.py, docs/performance.md step 13). Ids from one minter sort in
+ * the order they were minted: within a millisecond the counter counts up from a
+ * random start, and when it runs out or the clock steps back the timestamp
+ * carries on from the last id. `nowMs` is for tests, which make their own minter.
  */
-export function uuid7(nowMs = Date.now()) {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  if (nowMs > uuid7.lastMs) {
-    uuid7.lastMs = nowMs;
-    uuid7.counter = ((b[6] << 8) | b[7]) & 0x7ff;
-  } else if (++uuid7.counter > 0xfff) {
-    uuid7.lastMs += 1;
-    uuid7.counter = 0;
-  }
-  let ms = uuid7.lastMs;
-  for (let i = 5; i >= 0; i--) { b[i] = ms % 256; ms = Math.floor(ms / 256); }
-  b[6] = 0x70 | (uuid7.counter >> 8);
-  b[7] = uuid7.counter & 0xff;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+export function makeUuid7() {
+  let lastMs = 0;
+  let counter = 0;
+  return function uuid7(nowMs = Date.now()) {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    if (nowMs > lastMs) {
+      lastMs = nowMs;
+      counter = ((b[6] << 8) | b[7]) & 0x7ff;
+    } else if (++counter > 0xfff) {
+      lastMs += 1;
+      counter = 0;
+    }
+    let ms = lastMs;
+    for (let i = 5; i >= 0; i--) { b[i] = ms % 256; ms = Math.floor(ms / 256); }
+    b[6] = 0x70 | (counter >> 8);
+    b[7] = counter & 0xff;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
 }
-uuid7.lastMs = 0;
-uuid7.counter = 0;
+
+/** The page's one minter of command ids. */
+export const uuid7 = makeUuid7();
 
 export class Outbox {
   /**
