@@ -25,8 +25,11 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def step(ctype: str, payload: dict, cid: str | None = None) -> tuple[str, str, dict]:
-    return cid or new_id(), ctype, payload
+def step(ctype: str, payload: dict, cid: str | None = None) -> tuple[str | None, str, dict]:
+    """One command of a plan. Its id is minted when it is sent (as the PWA mints
+    when the person acts: ids are time-ordered, edge/ids.py), unless the plan
+    needs it before, e.g. a receipt's id that its lines name."""
+    return cid, ctype, payload
 
 
 # -- a simulated handheld ------------------------------------------------------
@@ -73,6 +76,7 @@ async def _drive(hh: Handheld, port: int, warm_end: float, end: float, out: Load
             ran_out[hh.workflow] = min(ran_out.get(hh.workflow, math.inf), clock())
             break
         cid, ctype, payload = nxt
+        cid = cid or new_id()
         if writer is None:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
         body = json.dumps({"commands": [{"id": cid, "type": ctype, "at": now_iso(), "payload": payload}]}).encode()

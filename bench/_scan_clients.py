@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from _common import Client, Server, free_port, python
-from edge.ids import new_id
+from edge.ids import Minter
 
 PINS = {"picker": "1111", "receiver": "2222", "counter": "3333", "supervisor": "4444", "admin": "5555"}
 ZONES = ("A", "B", "C", "D")
@@ -31,14 +31,22 @@ RECEIVE_SHARE = 0.25   # the rest are bin-to-bin moves
 
 # -- a simulated handheld ------------------------------------------------------
 
-# How a handheld mints command ids: time-ordered, as the PWA does. The
-# benches' --uuid4-ids puts random ids back to show what ordering saves.
-MINT = new_id
+# How handhelds mint command ids: time-ordered, as the PWA does, each with a
+# minter (and a clock) of its own. The benches' --uuid4-ids puts random ids
+# back to show what ordering saves; --clock-skew-ms sets each handheld's clock
+# off the box's by up to that much, as real devices' clocks are.
+RANDOM_IDS = False
+CLOCK_SKEW_MS = 0
 
 
 def use_uuid4_ids() -> None:
-    global MINT
-    MINT = lambda: str(uuid.uuid4())  # noqa: E731
+    global RANDOM_IDS
+    RANDOM_IDS = True
+
+
+def set_clock_skew(ms: int) -> None:
+    global CLOCK_SKEW_MS
+    CLOCK_SKEW_MS = ms
 
 
 class Handheld(Client):
@@ -57,6 +65,13 @@ class Handheld(Client):
         self.batch, self.replay = batch, replay
         self.held: dict[tuple[str, str], int] = {}
         self.sent: list[tuple[str, list]] = []
+        self.minter = Minter()
+        self.skew_ms = self.rng.randint(-CLOCK_SKEW_MS, CLOCK_SKEW_MS) if CLOCK_SKEW_MS else 0
+
+    def mint(self) -> str:
+        if RANDOM_IDS:
+            return str(uuid.uuid4())
+        return str(self.minter(time.time_ns() // 1_000_000 + self.skew_ms))
 
     def _command(self) -> tuple[dict, list]:
         rng = self.rng
@@ -72,7 +87,7 @@ class Handheld(Client):
                 dst = rng.choice(BINS)
             payload = {"sku": src[1], "qty": 1, "from_bin": src[0], "to_bin": dst}
             ctype, effect = "move", [(src, -1), ((dst, src[1]), 1)]
-        cmd = {"id": MINT(), "type": ctype, "at": at, "replay": self.replay, "payload": payload}
+        cmd = {"id": self.mint(), "type": ctype, "at": at, "replay": self.replay, "payload": payload}
         # Take the stock out of the local view at once so the next command of
         # a batch does not move the same unit twice.
         self._apply([e for e in effect if e[1] < 0])

@@ -39,7 +39,7 @@ from _common import (  # noqa: E402
 )
 from _scan_clients import (  # noqa: E402
     PINS, Handheld, SocketIOListener, build_million, max_seq, post_batch, prepare_floorscan_db, sign_in,
-    start_floorscan, use_uuid4_ids,
+    set_clock_skew, start_floorscan, use_uuid4_ids,
 )
 
 WARMUP_S = 3.0
@@ -313,6 +313,8 @@ def main(argv=None) -> int:
     p.add_argument("--lookups", type=int, default=2000, help="lookups timed (default 2000)")
     p.add_argument("--uuid4-ids", action="store_true",
                    help="handhelds mint random (version 4) ids instead of time-ordered ones (edge/ids.py)")
+    p.add_argument("--clock-skew-ms", type=int, default=0,
+                   help="each handheld's clock is off the box's by up to this many ms (default 0)")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (databases, server logs)")
     p.add_argument("--front-only", action="store_true",
                    help="diagnostic: the writer process answers scans without the ledger (bench/front_only/); "
@@ -320,6 +322,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.uuid4_ids:
         use_uuid4_ids()
+    set_clock_skew(args.clock_skew_ms)
     if args.front_only:
         args.skip_reference = args.skip_replay = args.skip_lookup = True
 

@@ -13,7 +13,10 @@ sending 25% receive, 75% move), with the writer process's settings
 CPU and is left out here). No HTTP, no workers, no live events.
 
 Prints, per round, microseconds of CPU and of wall time per command, and
-the commits' share of it. Under the scan load the writer's main thread is
+the commits' share of it; then the WAL pages each commit writes (an extra
+~2,000 commands with checkpoints off). --uuid4-ids and --clock-skew-ms show
+what time-ordered ids save, and what device clocks that disagree give back
+(docs/performance.md, step 13). Under the scan load the writer's main thread is
 busy ~90% of the time (docs/performance.md, sixth session), so its CPU per
 command bounds the whole edge's commands/s. Asserts nothing.
 """
@@ -29,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine_header, make_workdir, remove_workdir  # noqa: E402
-from _scan_clients import PINS, Handheld, prepare_floorscan_db, use_uuid4_ids  # noqa: E402
+from _scan_clients import PINS, Handheld, prepare_floorscan_db, set_clock_skew, use_uuid4_ids  # noqa: E402
 
 
 def sign_in_all(db: Path, n: int) -> list[str]:
@@ -57,7 +60,9 @@ def run_round(db: Path, handhelds: list[Handheld], commands: int, batch: int, ca
     if cache:
         row_cache.enable(conn)  # as the writer process does
     if count_wal:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy or Path(f"{db}-wal").stat().st_size:
+            raise SystemExit("could not empty the WAL before counting its pages")
         conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         done, i, commits = 0, 0, 0.0
@@ -98,10 +103,13 @@ def main(argv=None) -> int:
                    help="without the writer process's row cache (edge/row_cache.py), to see what it saves")
     p.add_argument("--uuid4-ids", action="store_true",
                    help="handhelds mint random (version 4) ids instead of time-ordered ones (edge/ids.py)")
+    p.add_argument("--clock-skew-ms", type=int, default=0,
+                   help="each handheld's clock is off the box's by up to this many ms (default 0)")
     p.add_argument("--keep", action="store_true")
     args = p.parse_args(argv)
     if args.uuid4_ids:
         use_uuid4_ids()
+    set_clock_skew(args.clock_skew_ms)
     print("floorscan bench/writer_path.py")
     print("\n".join(machine_header()))
     tmp = make_workdir("floorscan-writer-path-")
@@ -111,7 +119,8 @@ def main(argv=None) -> int:
         tokens = sign_in_all(db, args.handhelds)
         handhelds = [Handheld(t, seed) for seed, t in enumerate(tokens)]
         print(f"\n{args.commands:,} commands per round, {args.batch} per commit, {args.handhelds} handhelds, "
-              f"row cache {'off' if args.no_row_cache else 'on'}, {'random' if args.uuid4_ids else 'time-ordered'} ids")
+              f"row cache {'off' if args.no_row_cache else 'on'}, {'random' if args.uuid4_ids else 'time-ordered'} ids"
+              + (f", clocks off by up to {args.clock_skew_ms} ms" if args.clock_skew_ms and not args.uuid4_ids else ""))
         print(f"{'round':>5} {'CPU us/cmd':>11} {'wall us/cmd':>12} {'in run_jobs':>12}")
         rows = []
         for r in range(1, args.rounds + 1):
@@ -120,7 +129,7 @@ def main(argv=None) -> int:
             print(f"{r:>5} {row['cpu_us']:>11.0f} {row['wall_us']:>12.0f} {row['run_jobs_us']:>12.0f}")
         wal = run_round(db, handhelds, 2000, args.batch, cache=not args.no_row_cache, count_wal=True)
         print(f"WAL written: {wal['frames_per_commit']:.0f} pages per commit of {args.batch}, "
-              f"{wal['wal_kib_per_cmd']:.1f} KiB per command (an extra 2,000 commands, checkpoints off)")
+              f"{wal['wal_kib_per_cmd']:.1f} KiB per command (an extra ~2,000 commands, checkpoints off)")
         print(f"median CPU per command: {statistics.median(r['cpu_us'] for r in rows):.0f} us "
               f"(the writer's ceiling on this box: ~{1e6 / statistics.median(r['cpu_us'] for r in rows):,.0f} "
               "commands/s of one core)")

@@ -1,17 +1,20 @@
-"""Time-ordered ids (UUID version 7, RFC 9562) for commands and movements.
+"""Time-ordered ids (UUID version 7, RFC 9562) for commands.
 
-Every command id is an index key twice on the edge: ``movement.id`` and
-``command.id`` are both UNIQUE. A random (version 4) id lands on a random
-leaf page of each index, so a commit of 17 scans dirtied ~17 pages of each,
-and every dirtied page is a 4 KiB frame written to the WAL and fsynced.
-Version 7 ids start with the millisecond they were minted, so new keys go
-to the end of the index, onto one or two pages: 147 -> 108 WAL frames per
-commit of 17 scans, and +8-10% commands/s under bench/scan_load.py
-(docs/performance.md, step 13). The PWA mints the same way (pwa/js/outbox.js,
-``uuid7``); the edge accepts any UUID, so version 4 ids from older
-handhelds and tools stay valid.
+Every command id is an index key twice on the edge: ``movement.id`` (of a
+command's first movement) and ``command.id`` are both UNIQUE. A random
+(version 4) id lands on a random leaf page of each index, so a commit of 17
+scans dirtied ~17 pages of each, and every dirtied page is a 4 KiB frame
+written to the WAL and fsynced. Version 7 ids start with the millisecond they
+were minted, so new keys go to the end of the index, onto one or two pages:
+144 -> 108 WAL frames per commit of 17 scans in bench/writer_path.py, and
+~+10% commands/s under bench/scan_load.py (docs/performance.md, step 13).
+That holds while the devices' clocks agree to within the time one leaf page
+of keys spans (~80 keys: 40 ms at the bench's 2,000 commands/s, seconds at a
+real floor's tens); ``--clock-skew-ms`` on both benches shows the rest.
 
-No Flask here: the ledger and the bench import it.
+The PWA mints the same way (``makeUuid7`` in pwa/js/outbox.js); the edge
+accepts any UUID, so version 4 ids from older handhelds and tools stay valid.
+No Flask here: the camera station (edge/decode/) and the benches import it.
 """
 from __future__ import annotations
 
@@ -20,9 +23,10 @@ import threading
 import time
 import uuid
 
+
 class Minter:
-    """Mints version 7 UUIDs that sort in the order they were minted. One per
-    process (:func:`uuid7`); tests make their own, with their own clock."""
+    """Mints version 7 UUIDs that sort in the order they were minted. The
+    process mints with :data:`uuid7`; tests make their own, with their own clock."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -53,7 +57,15 @@ class Minter:
         return uuid.UUID(int=value)
 
 
-uuid7 = Minter()
+uuid7 = Minter()  # the process's minter
+
+
+def _after_fork() -> None:
+    # A fork while another thread held the lock would leave the child's copy held forever.
+    uuid7._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def new_id() -> str:

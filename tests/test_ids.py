@@ -20,7 +20,9 @@ def test_a_uuid7_is_version_7_rfc_variant_and_starts_with_its_millisecond():
     assert u.version == 7
     assert u.variant == uuid.RFC_4122
     assert stamp(u) == MS
-    assert ids.uuid7().version == 7 and abs(stamp(ids.uuid7()) - time.time_ns() // 1_000_000) < 60_000
+    now = ids.Minter()()
+    assert now.version == 7 and abs(stamp(now) - time.time_ns() // 1_000_000) < 60_000
+    assert uuid.UUID(ids.new_id()).version == 7
 
 
 def test_ids_sort_in_minting_order_within_and_across_milliseconds():
@@ -41,20 +43,30 @@ def test_a_clock_step_back_or_a_full_counter_carries_the_time_forward():
     assert stamp(burst[-1]) > MS
 
 
-def test_threads_minting_at_once_never_share_an_id():
-    out: list[list[str]] = [[] for _ in range(4)]
+def test_threads_minting_at_once_keep_one_order_and_one_clock():
+    """The lock is what keeps (milliseconds, counter) unique and rising across
+    threads: without it two threads could read the same counter."""
+    mint, barrier = ids.Minter(), threading.Barrier(4)
+    out: list[list[uuid.UUID]] = [[] for _ in range(4)]
 
-    def mint(k):
-        out[k].extend(ids.new_id() for _ in range(5000))
+    def run(k):
+        barrier.wait()
+        out[k].extend(mint(MS) for _ in range(3000))  # one millisecond: only the counter tells them apart
 
-    threads = [threading.Thread(target=mint, args=(k,)) for k in range(4)]
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    every = [i for part in out for i in part]
-    assert len(set(every)) == len(every)
-    assert all(uuid.UUID(i).version == 7 for i in every)
+    clock_parts = [u.int >> 64 for part in out for u in part]
+    assert len(set(clock_parts)) == len(clock_parts) == 12000
+    assert all(part == sorted(part) for part in out)
+
+
+def test_two_minters_at_the_same_moment_differ_in_their_random_bits():
+    a, b = ids.Minter()(MS), ids.Minter()(MS)
+    assert a != b
+    assert a.int & ((1 << 62) - 1) != b.int & ((1 << 62) - 1)
 
 
 def test_the_edge_takes_version_7_and_version_4_ids_alike(app, client, auth_for):

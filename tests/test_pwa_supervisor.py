@@ -279,3 +279,34 @@ def test_the_status_bar_shows_the_newest_count_when_reads_overlap(page):
         outbox.count = real;
     }""")
     assert page.locator("#pending").inner_text() == "All sent"
+
+
+def test_the_status_bar_still_shows_the_connection_when_the_newest_read_fails(page):
+    """The newest status render's outbox read fails (the device's storage), while
+    an older one is still reading: the bar must show that the edge is now out of
+    reach, with the last counts it knew, instead of staying as it was."""
+    sign_in(page)
+    assert page.locator("#conn").inner_text() == "Online"
+    errors = page.evaluate("""async () => {
+        const app = window.floorscan, outbox = app.outbox;
+        const real = outbox.count.bind(outbox);
+        let calls = 0;
+        outbox.count = async () => {
+            calls += 1;
+            if (calls === 1) {  // slow, and stale by the time it answers
+                await new Promise((r) => setTimeout(r, 300));
+                return 3;
+            }
+            throw new Error("IndexedDB: the read failed");
+        };
+        outbox.reachable = false;  // the edge went out of reach meanwhile
+        const first = app.renderStatus();
+        const second = app.renderStatus();
+        const outcomes = await Promise.allSettled([first, second]);
+        outbox.count = real;
+        return outcomes.filter((o) => o.status === "rejected").map((o) => String(o.reason));
+    }""")
+    assert errors == []
+    assert page.locator("#conn").inner_text() == "No edge"
+    assert page.locator("#pending").inner_text() == "All sent"
+

@@ -136,3 +136,25 @@ def test_a_decided_line_cannot_be_decided_again_but_an_offline_replay_is_recorde
     assert [a["name"] for a in excess["actions"]] == ["count", "dismiss", "close"]
     requests = get(client, auth_for("counter"), "/api/v1/count-requests")["items"]
     assert {(c["bin"], c["exception_id"]) for c in requests} >= {("RET-1", excess["id"])}
+
+
+def test_returns_opened_within_a_minute_from_time_ordered_ids_stay_apart(client, auth_for, floor):
+    """A return opened without a return id is named after its command id. The
+    first 8 hex digits of a time-ordered (v7) id are the clock, the same for
+    every handheld for ~65 s, so the name takes the random end of a v7 id; a v4
+    id keeps its first 8 digits, as handhelds not yet reloaded compute it."""
+    from edge.ids import Minter
+    receiver = auth_for("receiver")
+    mint = Minter()
+    a, b = str(mint()), str(mint())
+    assert a[:8] == b[:8]  # same clock prefix
+    v4 = str(uuid.uuid4())
+    results = ok(post_commands(client, receiver, *[
+        command("return.receive", {"sku": "SKU-1", "qty": 1, "to_bin": "RET-1", "reason": "unwanted",
+                                   "customer": who}, cid=cid)
+        for cid, who in ((a, "Alpha"), (b, "Beta"), (v4, "Gamma"))]))
+    names = [r["movements"][0]["ref_id"] for r in results]
+    assert names == [f"RET-{a[-8:].upper()}", f"RET-{b[-8:].upper()}", f"RET-{v4[:8].upper()}"]
+    listed = {x["id"]: x for x in get(client, receiver, "/api/v1/returns")["items"]}
+    assert {n: listed[n]["lines"] for n in names} == {n: 1 for n in names}
+    assert get(client, receiver, f"/api/v1/returns/{names[1]}")["customer"] == "Beta"

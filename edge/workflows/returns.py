@@ -54,7 +54,14 @@ class ReturnReceivePayload(Strict):
 
 
 def return_id_for(ctx, p: ReturnReceivePayload) -> str:
-    return p.return_id or f"RET-{ctx.command_id[:8].upper()}"
+    """The return's own id, else one named after the command: 8 hex digits of its
+    random part. A time-ordered (version 7) id begins with the clock, the same on
+    every handheld for ~65 s, so its last 8 digits; any other id its first 8, as
+    handhelds before version 7 ids compute it (pwa/js/screens/returns.js agrees)."""
+    if p.return_id:
+        return p.return_id
+    cid = ctx.command_id
+    return f"RET-{(cid[-8:] if cid[14:15] == '7' else cid[:8]).upper()}"
 
 
 @register("return.receive", ReturnReceivePayload, {"receiver", "supervisor", "admin"},

@@ -254,10 +254,20 @@ class App {
     // Calls overlap (a result, the network coming back, a live event): only the one
     // started last may write, or an earlier, slower read puts old counts back.
     const call = (this.statusCalls = (this.statusCalls ?? 0) + 1);
-    const pending = this.user ? await this.outbox.count() : 0;
-    const attentionList = await this.outbox.attention();
+    let pending = this.user ? this.pendingCount ?? 0 : 0;
+    let attentionList = null;
+    try {
+      pending = this.user ? await this.outbox.count() : 0;
+      attentionList = await this.outbox.attention();
+    } catch (error) {
+      // The device's storage failed a read: the bar still shows the connection
+      // as it is now, with the last counts it knew, rather than nothing at all.
+      console.error("status bar: could not read the outbox", error);
+    }
     if (call !== this.statusCalls) return;
-    const mine = this.user ? attentionList.filter((c) => c.user_id === this.user.id).length : 0;
+    const mine = !this.user ? 0
+      : attentionList === null ? this.attentionCount ?? 0
+      : attentionList.filter((c) => c.user_id === this.user.id).length;
     this.pendingCount = pending;
     this.attentionCount = mine;
     const conn = !navigator.onLine ? "offline" : this.outbox.reachable === false ? "unreachable" : "online";

@@ -209,6 +209,12 @@ test("uuid7 carries the time forward when the clock steps back or the counter ru
   assert.equal(new Set(ids).size, ids.length);
 });
 
+test("two minters at the same moment differ in their random bits", () => {
+  const ms = Date.UTC(2026, 10, 27, 11, 0, 0, 0);
+  const a = makeUuid7()(ms), b = makeUuid7()(ms);
+  assert.notEqual(a.slice(19), b.slice(19));
+});
+
 test("the outbox mints time-ordered (version 7) command ids by default", async () => {
   const box = new Outbox({ store: new MemoryStore(), send: async () => [] });
   const a = await box.add("move", { qty: 1 });

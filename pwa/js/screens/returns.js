@@ -90,7 +90,9 @@ export function mount(app, root) {
     else if (b.order_ref) payload.order_ref = b.order_ref;
     if (b.lot) payload.lot = b.lot;
     const command = await app.outbox.add("return.receive", payload);
-    const id = b.return_id ?? `RET-${command.id.slice(0, 8).toUpperCase()}`;
+    // As the edge names it (edge/workflows/returns.py): the random part of the command id.
+    const random8 = command.id[14] === "7" ? command.id.slice(-8) : command.id.slice(0, 8);
+    const id = b.return_id ?? `RET-${random8.toUpperCase()}`;
     say("ok", `Booked ${fmt(payload.qty)} × ${payload.sku} into ${bin.code} on ${id}`);
     note.textContent = `Booked ${fmt(payload.qty)} × ${payload.sku} into ${bin.code} on ${id}`;
     startBooking(id);
