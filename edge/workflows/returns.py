@@ -39,7 +39,8 @@ class AlreadyDisposed(LedgerError):
 class ReturnReceivePayload(Strict):
     return_id: Optional[str] = Field(
         None, min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$",
-        description="Leave out on the first line: the return is then RET-<first 8 of the command id>; "
+        description="Leave out on the first line: the return is then RET- and 8 hex digits of the command "
+                    "id, upper case: its last 8 for a time-ordered (version 7) id, else its first 8; "
                     "send it on the following lines")
     order_ref: Optional[str] = Field(None, max_length=64, description="The customer's order, if known")
     customer: Optional[str] = Field(None, max_length=120)
