@@ -197,6 +197,7 @@ class LoadResult:
     samples: list[str] = field(default_factory=list)
     window: float = 0.0
     loadgen_cpu: float = 0.0
+    span: tuple[float, float] = (0.0, 0.0)  # the measured window, time.monotonic()
 
     def merge(self, other: "LoadResult") -> None:
         self.ok += other.ok
@@ -330,7 +331,7 @@ def run_load(clients: list[Client], port: int, *, seconds: float, warmup: float,
     cpu0 = sample()
     time.sleep(max(0.0, end - time.monotonic()))
     cpu1 = sample()
-    merged = LoadResult(window=seconds)
+    merged = LoadResult(window=seconds, span=(warm_end, end))
     for _ in procs:
         merged.merge(results.get(timeout=120))
     for p in procs:

@@ -154,16 +154,23 @@ def prepare_floorscan_db(path: Path) -> None:
         w.close()
 
 
-def start_floorscan(db: Path, tmp: Path, threads: int | None = None, front_only: bool = False) -> Server:
+def start_floorscan(db: Path, tmp: Path, threads: int | None = None, front_only: bool = False,
+                    trace: Path | None = None) -> Server:
     port = free_port()
     argv = [python(), "-m", "edge.cli", "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)]
     if threads:
         argv += ["--threads", str(threads)]
     env = None
-    if front_only:  # bench/front_only/sitecustomize.py says what this does
-        here = str(Path(__file__).resolve().parent / "front_only")
-        env = {"FLOORSCAN_BENCH_FRONT_ONLY": "1",
-               "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+    # bench/front_only/sitecustomize.py and bench/trace/sitecustomize.py say what these do.
+    if front_only or trace:
+        here = Path(__file__).resolve().parent
+        paths = [str(here / "front_only")] if front_only else []
+        paths += [str(here / "trace")] if trace else []
+        env = {"PYTHONPATH": os.pathsep.join(filter(None, [*paths, os.environ.get("PYTHONPATH")]))}
+        if front_only:
+            env["FLOORSCAN_BENCH_FRONT_ONLY"] = "1"
+        if trace:
+            env["FLOORSCAN_BENCH_TRACE"] = str(trace)
     return Server(argv, port, tmp / f"{db.stem}.server.log", env=env).start("/api/v1/health")
 
 

@@ -3,6 +3,7 @@
     python bench/scan_load.py [--clients 50] [--seconds 20] [--socketio-clients 10]
                               [--skip-reference] [--skip-replay] [--skip-lookup]
     python bench/scan_load.py --front-only    # the same load, the ledger taken out
+    python bench/scan_load.py --trace         # also a scan's time by stage inside the server
 
 Starts `floorscan serve` (gunicorn, with the worker settings production
 runs: edge.serve.options) on a temp database, signs in one session per simulated handheld, and
@@ -14,6 +15,10 @@ synchronous=FULL) under the same gunicorn settings and under `sync x2`.
 Then batched replay (500 commands per POST) and the on-hand lookup with
 1M movements. Prints figures and PASS/MISS per target; asserts nothing.
 See bench/README.md for how to read the output.
+
+--trace is a diagnostic too: the server's processes time each scan in the
+worker and in the writer process (bench/trace/), and the bench prints the
+stages' percentiles under the floorscan row.
 
 --front-only is a diagnostic: the writer process answers every scan "applied"
 after the token check, without touching the ledger (bench/front_only/), so the
@@ -41,6 +46,7 @@ from _scan_clients import (  # noqa: E402
     PINS, Handheld, SocketIOListener, build_million, max_seq, post_batch, prepare_floorscan_db, sign_in,
     set_clock_skew, start_floorscan, use_uuid4_ids,
 )
+from _trace import stage_lines  # noqa: E402
 
 WARMUP_S = 3.0
 
@@ -95,7 +101,10 @@ def show_errors(res: LoadResult) -> None:
 def phase_floorscan(args, tmp: Path, figures: dict) -> None:
     db = tmp / "edge.db"
     prepare_floorscan_db(db)
-    server = start_floorscan(db, tmp, args.threads, front_only=args.front_only)
+    trace = tmp / "trace" if args.trace else None
+    if trace:
+        trace.mkdir()
+    server = start_floorscan(db, tmp, args.threads, front_only=args.front_only, trace=trace)
     try:
         url = server.url
         handhelds = [Handheld(sign_in(url, "receiver", f"bench-hh-{i:03d}"), seed=i) for i in range(args.clients)]
@@ -131,6 +140,9 @@ def phase_floorscan(args, tmp: Path, figures: dict) -> None:
         show_errors(res)
         print("  " + cpu_line(usage))
         print(f"  server CPU per answered request: {per_request_us(usage, res):,.0f} us")
+        if trace:
+            time.sleep(1.0)  # the trace files are appended to every 0.5 s
+            print("\n".join(stage_lines(trace, res.span, res.latencies)))
         if listener.connected:
             time.sleep(1.0)  # the last coalescing window (0.25 s) and its delivery
             recorded = max_seq(db) - seq_before
@@ -199,6 +211,9 @@ def phase_reference(args, tmp: Path, figures: dict) -> None:
         show_errors(res)
         print("  " + cpu_line(usage))
         print(f"  server CPU per answered request: {per_request_us(usage, res):,.0f} us")
+        if trace:
+            time.sleep(1.0)  # the trace files are appended to every 0.5 s
+            print("\n".join(stage_lines(trace, res.span, res.latencies)))
 
 
 # -- on-hand lookup with 1M movements -----------------------------------------
@@ -316,10 +331,14 @@ def main(argv=None) -> int:
     p.add_argument("--clock-skew-ms", type=int, default=0,
                    help="each handheld's clock is off the box's by up to this many ms (default 0)")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (databases, server logs)")
+    p.add_argument("--trace", action="store_true",
+                   help="diagnostic: time each scan's stages in the server too (bench/trace/) and print them")
     p.add_argument("--front-only", action="store_true",
                    help="diagnostic: the writer process answers scans without the ledger (bench/front_only/); "
                         "implies --skip-reference --skip-replay --skip-lookup")
     args = p.parse_args(argv)
+    if args.trace and args.front_only:
+        p.error("--trace and --front-only each put a sitecustomize module on the server's path: use one")
     if args.uuid4_ids:
         use_uuid4_ids()
     set_clock_skew(args.clock_skew_ms)
