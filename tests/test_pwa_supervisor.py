@@ -310,3 +310,38 @@ def test_the_status_bar_still_shows_the_connection_when_the_newest_read_fails(pa
     assert page.locator("#conn").inner_text() == "No edge"
     assert page.locator("#pending").inner_text() == "All sent"
 
+
+
+def test_a_lookup_whose_stock_read_is_refused_says_so_instead_of_throwing(page):
+    """The session ends while a lookup is on its way (idle sign-out, a revoked
+    token): the stock read comes back 401. That must end in a message, not in
+    an error escaping the page (the page fixture fails on any). Seen in CI when
+    the idle sign-out of the settings test overtook its last lookup."""
+    sign_in(page, "1111")
+    go(page, "lookup")
+    page.evaluate("""async () => {
+        const { ApiError } = await import(new URL("js/api.js", document.baseURI).href);
+        window.floorscan.api.stock = async () => {
+            throw new ApiError({ title: "Unauthorized", status: 401,
+                                 detail: "send Authorization: Bearer <token> from POST /api/v1/session" });
+        };
+    }""")
+    scan(page, "A-01-01-1")
+    page.wait_for_selector("#lookup-result .message[data-kind=error]")
+    assert "send Authorization" in page.locator("#lookup-result .message[data-kind=error]").inner_text()
+
+
+def test_pick_lists_refused_say_so_instead_of_throwing(page):
+    """The same for the pick screen's list of pick lists."""
+    sign_in(page, "1111")
+    page.evaluate("""async () => {
+        const { ApiError } = await import(new URL("js/api.js", document.baseURI).href);
+        const api = window.floorscan.api, real = api.get.bind(api);
+        api.get = async (path, ...rest) => {
+            if (path === "/pick-lists") throw new ApiError({ title: "Forbidden", status: 403, detail: "not yours" });
+            return real(path, ...rest);
+        };
+    }""")
+    go(page, "pick")
+    page.wait_for_selector("#pick-error")
+    assert page.locator("#pick-error").inner_text() == "not yours"

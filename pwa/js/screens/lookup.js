@@ -67,7 +67,12 @@ export function mount(app, root) {
       // Offline, the last answer the service worker kept is better than none, if labelled.
       stock = await app.api.stock({ ...filter, limit: 50 }, { stale: true });
     } catch (error) {
-      if (!(error instanceof Offline)) throw error;
+      // Offline: the card says so below. Anything else (the session ended while
+      // this was on its way, a refusal) is said here: it must not escape the page.
+      if (!(error instanceof Offline)) {
+        if (mine === latest) fill(card, h("p", { class: "message", "data-kind": "error" }, describe(error)));
+        return;
+      }
     }
     if (mine !== latest) return;
     const pending = (await app.outbox.pending()).filter((c) => c.type === "move");

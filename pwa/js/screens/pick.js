@@ -87,7 +87,11 @@ export function mount(app, root) {
       lists = (await app.api.get("/pick-lists", { assigned_to: "me", status: "open" })).items;
       await app.store.cachePut?.("pick-lists", lists);
     } catch (error) {
-      if (!(error instanceof Offline)) throw error;
+      if (!(error instanceof Offline)) {
+        // Refused (the session ended meanwhile, say): a message, not an error escaping the page.
+        fill(body, h("p", { class: "message", "data-kind": "error", id: "pick-error" }, describe(error)));
+        return;
+      }
       lists = (await app.store.cacheGet?.("pick-lists")) ?? [];
     }
     if (!lists.length) {
