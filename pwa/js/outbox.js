@@ -19,6 +19,12 @@ export class SignedOut extends Error {
 
 const BATCH = 100;
 
+/** 16 bytes as a UUID's text: lower-case hex, 8-4-4-4-12. */
+function uuidText(b) {
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * A random (version 4) UUID. crypto.randomUUID() exists only in secure
  * contexts, and a handheld may reach the edge over plain HTTP on the LAN;
@@ -29,8 +35,7 @@ export function uuid4() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidText(b);
 }
 
 /**
@@ -60,8 +65,7 @@ export function makeUuid7() {
     b[6] = 0x70 | (counter >> 8);
     b[7] = counter & 0xff;
     b[8] = (b[8] & 0x3f) | 0x80;
-    const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return uuidText(b);
   };
 }
 
