@@ -12,6 +12,7 @@ import asyncio
 import multiprocessing as mp
 import os
 import platform
+import random
 import socket
 import sqlite3
 import subprocess
@@ -56,6 +57,24 @@ def box_speed_us() -> float:
     import timeit
     loops = 2000
     return min(timeit.repeat("sum(range(1000))", number=loops, repeat=5)) / loops * 1e6
+
+
+def box_jitter(seconds: float = 2.0) -> str:
+    """How evenly this box runs a fixed piece of work (~1 ms) over ``seconds``,
+    nothing else of ours running: on this shared VM the same piece sometimes takes
+    10x as long (docs/performance.md, eighth session). A scan passes five
+    single-threaded stages, so such stalls set a p99 more than any code does."""
+    times = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t = time.perf_counter()
+        for _ in range(50):
+            sum(range(1000))
+        times.append(time.perf_counter() - t)
+    times.sort()
+    p50, p99 = percentile(times, 50), percentile(times, 99)
+    return (f"jitter    a ~1 ms piece of work, {len(times):,} times: p50 {p50 * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms, "
+            f"p99.9 {percentile(times, 99.9) * 1e3:.2f} ms, max {times[-1] * 1e3:.2f} ms ({times[-1] / p50:.0f}x p50)")
 
 
 def percentile(sorted_values, q: float) -> float:
@@ -233,12 +252,24 @@ async def _read_response(reader) -> tuple[int, bytes, bool]:
     return status, body, close
 
 
-async def _drive(client: Client, port: int, warm_end: float, end: float, out: LoadResult, lat: array) -> None:
+async def _drive(client: Client, port: int, warm_end: float, end: float, out: LoadResult, lat: array,
+                 pace: float | None = None) -> None:
+    """One device's loop. Closed (the next request as soon as the answer is in) by
+    default; with ``pace`` (mean seconds between sends) open: sends come at times
+    drawn in advance (exponential gaps, so bursts happen as they do on a floor),
+    and each latency counts from the planned time, so a late answer that holds
+    back the device's next send is counted against the server too."""
     head = (f"POST {client.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
             + (f"Authorization: Bearer {client.token}\r\n" if client.token else ""))
     reader = writer = None
     now = time.monotonic
-    while now() < end:
+    if pace:
+        rng = random.Random()
+        planned = now() + rng.expovariate(1 / pace)
+    # Paced, every send planned within the window goes out, late or not.
+    while (planned < end) if pace else (now() < end):
+        if pace and planned > now():
+            await asyncio.sleep(planned - now())
         if writer is None:
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -249,12 +280,14 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
         body = client.next_body()
         request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
         t0 = now()
+        if pace:
+            t0, planned = planned, planned + rng.expovariate(1 / pace)
         try:
             writer.write(request)
             status, answer, close = await _read_response(reader)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             t1 = now()
-            if t0 >= warm_end and t1 <= end:
+            if t0 >= warm_end and (t0 < end if pace else t1 <= end):
                 out.errors[f"connection: {type(exc).__name__}"] += 1
                 lat.append(t1 - t0)
             writer.close()
@@ -262,7 +295,7 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
             continue
         t1 = now()
         error = client.judge(status, answer)
-        if t0 >= warm_end and t1 <= end:
+        if t0 >= warm_end and (t0 < end if pace else t1 <= end):
             lat.append(t1 - t0)
             if error is None:
                 out.ok += 1
@@ -277,7 +310,8 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
         writer.close()
 
 
-def _load_process(clients: list[Client], port: int, warm_end: float, end: float, results) -> None:
+def _load_process(clients: list[Client], port: int, warm_end: float, end: float, results,
+                  pace: float | None = None) -> None:
     out, lat = LoadResult(), array("d")
     cpu = {}
 
@@ -286,7 +320,7 @@ def _load_process(clients: list[Client], port: int, warm_end: float, end: float,
         # CPU of this process within the measured window only.
         loop.call_at(warm_end, lambda: cpu.setdefault("start", time.process_time()))
         loop.call_at(end, lambda: cpu.setdefault("end", time.process_time()))
-        tasks = [asyncio.create_task(_drive(c, port, warm_end, end, out, lat)) for c in clients]
+        tasks = [asyncio.create_task(_drive(c, port, warm_end, end, out, lat, pace)) for c in clients]
         # A request still unanswered 30 s after the end is abandoned: the run stops by itself.
         done, pending = await asyncio.wait(tasks, timeout=max(0.0, end - time.monotonic()) + 30)
         for t in pending:
@@ -303,8 +337,13 @@ def _load_process(clients: list[Client], port: int, warm_end: float, end: float,
 
 
 def run_load(clients: list[Client], port: int, *, seconds: float, warmup: float, per_process: int = 25,
-             server_pid: int | None = None, watch: dict[str, int] | None = None) -> tuple[LoadResult, dict]:
+             server_pid: int | None = None, watch: dict[str, int] | None = None,
+             rate: float | None = None) -> tuple[LoadResult, dict]:
     """Drive ``clients`` against 127.0.0.1:port for warmup + seconds; measure only after the warmup.
+
+    Closed loop by default: every client sends again as soon as it is answered,
+    so the server runs flat out. With ``rate`` (requests/s from all clients
+    together) the load is open instead: sends at planned times (see _drive).
 
     Returns the merged result and the CPU use (in cores) during the measured
     window: the server's process tree, the load generator, each process in
@@ -317,7 +356,8 @@ def run_load(clients: list[Client], port: int, *, seconds: float, warmup: float,
     start = time.monotonic() + 1.0  # time for the processes to fork and settle
     warm_end, end = start + warmup, start + warmup + seconds
     results = ctx.Queue()
-    procs = [ctx.Process(target=_load_process, args=(g, port, warm_end, end, results), daemon=True)
+    pace = len(clients) / rate if rate else None
+    procs = [ctx.Process(target=_load_process, args=(g, port, warm_end, end, results, pace), daemon=True)
              for g in groups]
     for p in procs:
         p.start()
