@@ -133,16 +133,19 @@ def phase_floorscan(args, tmp: Path, figures: dict) -> None:
             print("  python-socketio is not installed (pip install -e '.[dev]'): no Socket.IO supervisors")
             sup_count = 0
         sup_tokens = [sign_in(url, "supervisor", f"bench-sup-{i:03d}") for i in range(sup_count)]
+        # The seeding's live events go out within one coalescing window (0.25 s): before
+        # the supervisors listen, so that they count only what is recorded from now on.
+        time.sleep(0.6)
 
         listener = SocketIOListener(url, sup_tokens)
         watch = {"socket.io clients": listener.pid} if listener.pid else {}
         seq_before = max_seq(db)
         what = "front only, no ledger" if args.front_only else "floorscan"
         print(f"\n[1] {what}: {args.clients} handhelds, 1 command per POST, {args.seconds:g} s "
-              f"(+{WARMUP_S:g} s warm-up), {listener.connected} Socket.IO supervisors", flush=True)
+              f"(+{args.warmup:g} s warm-up), {listener.connected} Socket.IO supervisors", flush=True)
         if listener.failure:
             print(f"  {listener.failure}")
-        res, usage = run_load(handhelds, server.port, seconds=args.seconds, warmup=WARMUP_S,
+        res, usage = run_load(handhelds, server.port, seconds=args.seconds, warmup=args.warmup,
                               per_process=args.per_process, server_pid=server.pid, watch=watch)
         figures["floorscan"] = res
         print(HEAD)
@@ -160,9 +163,9 @@ def phase_floorscan(args, tmp: Path, figures: dict) -> None:
                   f"commands/s together (open loop, sends at planned times, latency from the planned time), "
                   f"{args.seconds:g} s", flush=True)
             # New handhelds: the first run's load processes kept what they held to themselves.
-            paced, usage = run_load(seeded_handhelds(url, args.clients, "paced"), server.port, seconds=args.seconds, warmup=WARMUP_S,
-                                    per_process=args.per_process, server_pid=server.pid, watch=watch,
-                                    rate=args.rate)
+            paced, usage = run_load(seeded_handhelds(url, args.clients, "paced"), server.port,
+                                    seconds=args.seconds, warmup=args.warmup, per_process=args.per_process,
+                                    server_pid=server.pid, watch=watch, rate=args.rate)
             figures["paced"] = paced
             print(HEAD)
             print(row(paced_label(args), paced))
@@ -228,7 +231,7 @@ def phase_reference(args, tmp: Path, figures: dict) -> None:
         print(f"\n[3] naive reference ({why}): the same load, {args.seconds:g} s", flush=True)
         with Server(argv, port, tmp / f"{key}.log").start("/health") as server:
             clients = [Handheld(None, seed=i) for i in range(args.clients)]
-            res, usage = run_load(clients, port, seconds=args.seconds, warmup=WARMUP_S,
+            res, usage = run_load(clients, port, seconds=args.seconds, warmup=args.warmup,
                                   per_process=args.per_process, server_pid=server.pid)
         figures[key] = res
         print(HEAD)
@@ -236,24 +239,6 @@ def phase_reference(args, tmp: Path, figures: dict) -> None:
         show_errors(res)
         print("  " + cpu_line(usage))
         print(f"  server CPU per answered request: {per_request_us(usage, res):,.0f} us")
-        if trace:
-            time.sleep(1.0)  # the trace files are appended to every 0.5 s
-            print("\n".join(stage_lines(trace, res.span, res.latencies)))
-        if args.rate:
-            # The same handhelds and supervisors, now offering a set rate instead of all
-            # the server can take: latency at the target's rate, not at saturation.
-            print(f"\n[1b] {what} at a set rate: the same {args.clients} handhelds offer {args.rate:,.0f} "
-                  f"commands/s together (open loop, sends at planned times, latency from the planned time), "
-                  f"{args.seconds:g} s", flush=True)
-            # New handhelds: the first run's load processes kept what they held to themselves.
-            paced, usage = run_load(seeded_handhelds(url, args.clients, "paced"), server.port, seconds=args.seconds, warmup=WARMUP_S,
-                                    per_process=args.per_process, server_pid=server.pid, watch=watch,
-                                    rate=args.rate)
-            figures["paced"] = paced
-            print(HEAD)
-            print(row(paced_label(args), paced))
-            show_errors(paced)
-            print("  " + cpu_line(usage))
 
 
 # -- on-hand lookup with 1M movements -----------------------------------------
@@ -365,6 +350,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--clients", type=int, default=50, help="simulated handhelds = connections (default 50)")
     p.add_argument("--seconds", type=float, default=20, help="measured seconds per load run (default 20)")
+    p.add_argument("--warmup", type=float, default=WARMUP_S,
+                   help=f"unmeasured seconds before each load run (default {WARMUP_S:g})")
     p.add_argument("--socketio-clients", type=int, default=10, help="supervisors on Socket.IO (default 10)")
     p.add_argument("--per-process", type=int, default=25, help="connections per load-generator process (default 25)")
     p.add_argument("--threads", type=int, default=None,
