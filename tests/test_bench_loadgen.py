@@ -60,16 +60,19 @@ def slow_server():
 def test_closed_loop_sends_only_as_fast_as_answered(slow_server):
     res, _ = run_load([_Device(), _Device()], slow_server, seconds=1.0, warmup=0.3, per_process=2)
     assert res.error_count == 0
-    # Two devices, 10 answers/s each, for 1 s.
-    assert 12 <= len(res.latencies) <= 22
-    assert statistics.median(res.latencies) < 2 * DELAY_S
+    # One request at a time per device, each held DELAY_S by the server: at most
+    # 10 per device fit in the 1 s window, however busy the box is.
+    assert 1 <= len(res.latencies) <= 20
+    assert min(res.latencies) >= DELAY_S
 
 
 def test_open_loop_counts_latency_from_the_planned_time(slow_server):
-    # 40 sends/s planned against a server that answers 20/s: the backlog grows,
-    # and every planned send of the window is counted, answered late.
-    res, _ = run_load([_Device(), _Device()], slow_server, seconds=1.0, warmup=0.3, per_process=2, rate=40)
+    # 80 sends/s planned (40 per device, a Poisson stream each) against a server that
+    # answers 20/s: the backlog grows by ~0.75 s every second, and every send planned
+    # in the window is counted, answered late. ~80 are planned in it; 40 would be
+    # 4 standard deviations short.
+    res, _ = run_load([_Device(), _Device()], slow_server, seconds=1.0, warmup=0.3, per_process=2, rate=80)
     assert res.error_count == 0
-    assert len(res.latencies) >= 24, "sends planned in the window were dropped instead of counted late"
-    # Timed from the actual send, each would read ~DELAY_S.
-    assert statistics.median(res.latencies) >= 2 * DELAY_S
+    assert len(res.latencies) >= 40, "sends planned in the window were dropped instead of counted late"
+    # Timed from the actual send instead, each would read about DELAY_S.
+    assert statistics.median(res.latencies) >= 3 * DELAY_S

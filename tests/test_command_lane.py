@@ -476,7 +476,7 @@ def test_metrics_count_the_commands_sent_through_the_lane(lane):
 def test_a_command_through_the_lane_is_a_live_event(lane):
     import socketio
     seen, got = [], threading.Event()
-    sio = socketio.Client(reconnection=False)
+    sio = socketio.Client(reconnection=False, request_timeout=30)
 
     def on_movements(data):
         seen.extend(m["command_id"] for m in data["movements"])

@@ -65,7 +65,7 @@ def test_serve_with_central_runs_one_sync_process_restarts_it_and_reports_it(ser
     server, central, edge = served
     boss = {"Authorization": f"Bearer {sign_in(server.url, 'supervisor')}"}
     events, got = [], threading.Event()
-    sio = socketio.Client(reconnection=False)
+    sio = socketio.Client(reconnection=False, request_timeout=30)
     sio.on("sync.status", lambda data: (events.append(data), got.set()))
     sio.connect(server.url, auth={"token": boss["Authorization"][7:]}, transports=["websocket"], wait_timeout=30)
     try:

@@ -168,7 +168,9 @@ def test_two_workers_apply_every_command_once_and_share_live_events(db_path):
         seen, lock = [], threading.Lock()
 
         def listen():
-            sio = socketio.Client(reconnection=False)
+            # 30 s, not python-socketio's 5: a busy box (two test processes) once took
+            # longer than 5 s to answer a websocket handshake, and this test is not about that.
+            sio = socketio.Client(reconnection=False, request_timeout=30)
             sio.on("movement.recorded", lambda data: (lock.acquire(), seen.extend(
                 m["command_id"] for m in data["movements"]), lock.release()))
             sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
