@@ -42,7 +42,7 @@ demo: setup
 # load has made a timing-bound test fail now and then (docs/testing.md).
 TEST_WORKERS ?= 0
 test: setup
-	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/scan_load.py

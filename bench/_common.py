@@ -267,47 +267,73 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
         rng = random.Random()
         planned = now() + rng.expovariate(1 / pace)
     # Paced, every send planned within the window goes out, late or not.
-    while (planned < end) if pace else (now() < end):
-        if pace and planned > now():
-            await asyncio.sleep(planned - now())
-        if writer is None:
+    inflight = None  # the planned time of the send waiting for its answer (paced)
+    try:
+        while (planned < end) if pace else (now() < end):
+            if pace and planned > now():
+                await asyncio.sleep(planned - now())
+            if writer is None:
+                try:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                except OSError as exc:
+                    if not pace or warm_end <= planned:
+                        out.errors[f"connect: {type(exc).__name__}"] += 1
+                    if pace:  # that send is lost, and counted: on to the next
+                        planned += rng.expovariate(1 / pace)
+                    await asyncio.sleep(0.05)
+                    continue
+            body = client.next_body()
+            request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+            t0 = now()
+            if pace:
+                t0, planned = planned, planned + rng.expovariate(1 / pace)
+                inflight = t0
             try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError as exc:
-                out.errors[f"connect: {type(exc).__name__}"] += 1
-                await asyncio.sleep(0.05)
+                writer.write(request)
+                status, answer, close = await _read_response(reader)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                t1 = now()
+                inflight = None
+                if t0 >= warm_end and (t0 < end if pace else t1 <= end):
+                    out.errors[f"connection: {type(exc).__name__}"] += 1
+                    lat.append(t1 - t0)
+                writer.close()
+                reader = writer = None
                 continue
-        body = client.next_body()
-        request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-        t0 = now()
-        if pace:
-            t0, planned = planned, planned + rng.expovariate(1 / pace)
-        try:
-            writer.write(request)
-            status, answer, close = await _read_response(reader)
-        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             t1 = now()
+            inflight = None
+            error = client.judge(status, answer)
             if t0 >= warm_end and (t0 < end if pace else t1 <= end):
-                out.errors[f"connection: {type(exc).__name__}"] += 1
                 lat.append(t1 - t0)
-            writer.close()
-            reader = writer = None
-            continue
-        t1 = now()
-        error = client.judge(status, answer)
-        if t0 >= warm_end and (t0 < end if pace else t1 <= end):
-            lat.append(t1 - t0)
-            if error is None:
-                out.ok += 1
-            else:
-                out.errors[error] += 1
-                if len(out.samples) < 5:
-                    out.samples.append(f"{error}: {answer[:300].decode('utf-8', 'replace')}")
-        if close:
-            writer.close()
-            reader = writer = None
+                if error is None:
+                    out.ok += 1
+                else:
+                    out.errors[error] += 1
+                    if len(out.samples) < 5:
+                        out.samples.append(f"{error}: {answer[:300].decode('utf-8', 'replace')}")
+            if close:
+                writer.close()
+                reader = writer = None
+    except asyncio.CancelledError:
+        if pace:
+            # Given up on (still unanswered 30 s after the end): the send in flight and
+            # every one planned after it in the window count, as errors with the wait
+            # so far; dropping them would flatter the tail.
+            t = now()
+            sends = [inflight] if inflight is not None else []
+            while planned < end:
+                sends.append(planned)
+                planned += rng.expovariate(1 / pace)
+            for s in sends:
+                if warm_end <= s < end:
+                    out.errors[UNANSWERED] += 1
+                    lat.append(t - s)
+        raise
     if writer is not None:
         writer.close()
+
+
+UNANSWERED = "no answer 30 s after the end"
 
 
 def _load_process(clients: list[Client], port: int, warm_end: float, end: float, results,
@@ -325,7 +351,9 @@ def _load_process(clients: list[Client], port: int, warm_end: float, end: float,
         done, pending = await asyncio.wait(tasks, timeout=max(0.0, end - time.monotonic()) + 30)
         for t in pending:
             t.cancel()
-            out.errors["no answer 30 s after the end"] += 1
+            if not pace:  # a paced device counts its own unanswered sends (_drive)
+                out.errors[UNANSWERED] += 1
+        await asyncio.gather(*pending, return_exceptions=True)
         for t in done:
             if t.exception() is not None:
                 out.errors[f"client crashed: {t.exception()!r}"[:120]] += 1

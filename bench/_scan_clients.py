@@ -189,7 +189,7 @@ def post_batch(session: requests.Session, url: str, hh: Handheld) -> tuple[int, 
 
 # -- Socket.IO listeners (own process, so their CPU is counted apart) ----------
 
-def _listen(url: str, tokens: list[str], ready, stop, out) -> None:
+def _listen(url: str, tokens: list[str], ready, stop, out, after_seq: int) -> None:
     import threading
     import socketio
 
@@ -208,9 +208,12 @@ def _listen(url: str, tokens: list[str], ready, stop, out) -> None:
                 per_client[i]["changes"] += len(data.get("changes", []))
 
         def on_moves(data, i=i):
+            # Only what is recorded after the listener started counting: live events of
+            # earlier commands may still be on their way when it connects.
+            new = sum(1 for m in data.get("movements", []) if m.get("seq", 0) > after_seq)
             with lock:
                 per_client[i]["movement.recorded"] += 1
-                per_client[i]["movements"] += len(data.get("movements", []))
+                per_client[i]["movements"] += new
 
         sio.on("stock.changed", on_stock)
         sio.on("movement.recorded", on_moves)
@@ -233,13 +236,13 @@ def _listen(url: str, tokens: list[str], ready, stop, out) -> None:
 class SocketIOListener:
     """Supervisors on Socket.IO in a process of their own, counting events."""
 
-    def __init__(self, url: str, tokens: list[str]):
+    def __init__(self, url: str, tokens: list[str], after_seq: int = 0):
         self.connected, self.failure, self.pid, self.proc = 0, None, None, None
         if not tokens:
             return
         ctx = mp.get_context("fork")
         self.ready, self.stop_event, self.out = ctx.Queue(), ctx.Event(), ctx.Queue()
-        self.proc = ctx.Process(target=_listen, args=(url, tokens, self.ready, self.stop_event, self.out),
+        self.proc = ctx.Process(target=_listen, args=(url, tokens, self.ready, self.stop_event, self.out, after_seq),
                                 daemon=True)
         self.proc.start()
         try:

@@ -482,7 +482,7 @@ def test_a_command_through_the_lane_is_a_live_event(lane):
         seen.extend(m["command_id"] for m in data["movements"])
         got.set()
     sio.on("movement.recorded", on_movements)
-    sio.connect(lane.url, auth={"token": lane.tokens["supervisor"]}, transports=["websocket"], wait_timeout=10)
+    sio.connect(lane.url, auth={"token": lane.tokens["supervisor"]}, transports=["websocket"], wait_timeout=30)
     try:
         cmd = _cmd()
         deadline = time.monotonic() + 15

@@ -173,7 +173,7 @@ def test_two_workers_apply_every_command_once_and_share_live_events(db_path):
             sio = socketio.Client(reconnection=False, request_timeout=30)
             sio.on("movement.recorded", lambda data: (lock.acquire(), seen.extend(
                 m["command_id"] for m in data["movements"]), lock.release()))
-            sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+            sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=30)
             return sio
         # Which worker accepts a connection is up to the kernel: connect until both have some.
         listeners, workers = [], set()
@@ -183,7 +183,7 @@ def test_two_workers_apply_every_command_once_and_share_live_events(db_path):
             for t in threads:
                 t.start()
             for t in threads:
-                t.join(30)
+                t.join(70)
             listeners += batch
             workers = {worker_of(server.proc.pid, sio) for sio in listeners}
         assert len(workers) == 2, "every live connection landed on the same worker"
