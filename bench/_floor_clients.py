@@ -15,7 +15,8 @@ from array import array
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from _common import LoadResult, _read_response, machine_cpu_seconds, tree_cpu_seconds
+from _common import machine_cpu_seconds, tree_cpu_seconds
+from _loadgen import LoadResult, _read_response
 from edge.ids import new_id
 
 WARMUP_S = 3.0

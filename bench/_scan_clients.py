@@ -19,7 +19,8 @@ from pathlib import Path
 
 import requests
 
-from _common import Client, Server, free_port, python
+from _common import Server, free_port, python
+from _loadgen import Client
 from edge.ids import Minter
 
 PINS = {"picker": "1111", "receiver": "2222", "counter": "3333", "supervisor": "4444", "admin": "5555"}

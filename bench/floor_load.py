@@ -30,9 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
-    LoadResult, Server, free_port, machine_header, make_workdir, python, remove_workdir,
-)
+from _common import Server, free_port, machine_header, make_workdir, python, remove_workdir  # noqa: E402
+from _loadgen import LoadResult  # noqa: E402
 from _floor_clients import WARMUP_S, Handheld, run_mixed  # noqa: E402
 from _floor_plan import Planner  # noqa: E402
 

@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import free_port, machine_header, make_workdir, python, remove_workdir, run_load  # noqa: E402
+from _common import free_port, machine_header, make_workdir, python, remove_workdir  # noqa: E402
+from _loadgen import run_load  # noqa: E402
 from _scan_clients import Handheld, PINS, prepare_floorscan_db  # noqa: E402
 
 HEADER = 4  # edge.wire: a 4-byte big-endian length, then a pickle

@@ -39,13 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from edge.cli import build_parser  # noqa: E402
 from _common import (  # noqa: E402
-    LoadResult, Server, box_jitter, cpu_line, free_port, machine_header, make_workdir, percentile, python, remove_workdir,
-    run_load,
+    Server, box_jitter, free_port, machine_header, make_workdir, percentile, python, remove_workdir,
 )
+from _loadgen import LoadResult, cpu_line, run_load  # noqa: E402
 from _scan_clients import (  # noqa: E402
-    PINS, Handheld, SocketIOListener, build_million, max_seq, post_batch, prepare_floorscan_db, sign_in,
-    set_clock_skew, start_floorscan, use_uuid4_ids,
+    Handheld, SocketIOListener, max_seq, post_batch, prepare_floorscan_db, sign_in, set_clock_skew,
+    start_floorscan, use_uuid4_ids,
 )
+from _scan_lookup import phase_lookup  # noqa: E402
 from _trace import stage_lines  # noqa: E402
 
 WARMUP_S = 3.0
@@ -237,61 +238,6 @@ def phase_reference(args, tmp: Path, figures: dict) -> None:
         show_errors(res)
         print("  " + cpu_line(usage))
         print(f"  server CPU per answered request: {per_request_us(usage, res):,.0f} us")
-
-
-# -- on-hand lookup with 1M movements -----------------------------------------
-
-def phase_lookup(args, tmp: Path, figures: dict) -> None:
-    from edge import auth
-    from edge.db import connect
-    from edge.models import UserIn
-    from edge.writer import Writer
-
-    db = tmp / "million.db"
-    print(f"\n[4] on-hand lookup with {args.movements:,} movements", flush=True)
-    moves, built, stock_rows = build_million(db, args.movements)
-    print(f"  built {moves:,} movements by INSERT ... SELECT + projection via edge.ledger.rebuild "
-          f"in {built:.1f} s ({stock_rows}); post_movements was not used for the bulk (see [2] for its speed)")
-    w = Writer(db)
-    try:
-        w.run(lambda conn: auth.create_user(conn, UserIn(name="bench picker", role="picker", pin=PINS["picker"])))
-    finally:
-        w.close()
-    conn = connect(db, readonly=True)
-    keys = [(r[0], r[1]) for r in conn.execute("SELECT bin, sku FROM stock ORDER BY random() LIMIT ?",
-                                               (args.lookups,))]
-    sql = "SELECT qty, reserved FROM stock WHERE bin = ? AND sku = ? AND lot = ''"
-    for b, s in keys:  # warm the cache, as a running server's would be
-        conn.execute(sql, (b, s)).fetchone()
-    bare = []
-    for b, s in keys:
-        t0 = time.perf_counter_ns()
-        conn.execute(sql, (b, s)).fetchone()
-        bare.append((time.perf_counter_ns() - t0) / 1000)
-    conn.close()
-    bare.sort()
-    server = start_floorscan(db, tmp)
-    try:
-        token = sign_in(server.url, "picker", "bench-lookup")
-        http = []
-        with requests.Session() as s:
-            s.headers["Authorization"] = f"Bearer {token}"
-            for b, k in keys[:50]:
-                s.get(server.url + "/api/v1/stock", params={"bin": b, "sku": k}, timeout=30)
-            for b, k in keys:
-                t0 = time.perf_counter()
-                r = s.get(server.url + "/api/v1/stock", params={"bin": b, "sku": k}, timeout=30)
-                http.append(time.perf_counter() - t0)
-                if r.status_code != 200 or not r.json()["items"]:
-                    raise RuntimeError(f"lookup failed: {r.status_code} {r.text[:200]}")
-    finally:
-        server.stop()
-    http.sort()
-    figures["lookup"] = (percentile(http, 50) * 1000, percentile(http, 99) * 1000, percentile(bare, 50))
-    print(f"  GET /api/v1/stock?bin=..&sku=.. over HTTP, {len(http):,} sequential lookups: "
-          f"p50 {percentile(http, 50) * 1000:.2f} ms, p99 {percentile(http, 99) * 1000:.2f} ms")
-    print(f"  bare SQL point lookup (warm): p50 {percentile(bare, 50):.1f} us, "
-          f"p99 {percentile(bare, 99):.1f} us")
 
 
 # -- summary -----------------------------------------------------------------

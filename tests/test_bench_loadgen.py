@@ -1,4 +1,4 @@
-"""The benchmarks' load generator (bench/_common.py) counts what it claims to.
+"""The benchmarks' load generator (bench/_loadgen.py) counts what it claims to.
 
 Closed loop, a device sends again when answered, so a slow server sees fewer
 requests. Open loop (``rate``), sends are planned in advance and each latency
@@ -20,7 +20,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from _common import UNANSWERED, Client, free_port, run_load  # noqa: E402
+from _common import free_port  # noqa: E402
+from _loadgen import UNANSWERED, Client, run_load  # noqa: E402
 
 DELAY_S = 0.1  # each answer takes this long, so one device gets at most 10 answers/s
 
