@@ -84,19 +84,28 @@ def _bins(writer, task_id) -> list[str]:
 # -- inventory record accuracy ---------------------------------------------------------------
 
 def test_record_accuracy_per_count_per_period_and_by_class(client, site):
+    # The counts are made now, by the device's clock as well: the report's periods are
+    # days of the calendar, and the shared helper's fixed device time (2026-11-27) made
+    # this test fail on the day after it and would have again 30 days on.
+    now = datetime.now(timezone.utc)
+    day = now.date()
+
+    def count_now(*args):
+        return dict(count(*args), at=now.isoformat(timespec="seconds").replace("+00:00", "Z"))
+
     set_settings(client, site["sup"], count_tolerance_pct=10)
     task = new_task(client, site["sup"], ["P-01", "Q-02", "P-05", "Q-08", "Q-10"])
     counter = site["counter"]
     applied(client, counter,
-            count(task["id"], "P-01", [{"sku": "ITEM-01", "qty": 10}]),   # A: right
-            count(task["id"], "Q-02", [{"sku": "ITEM-02", "qty": 5}]),    # A: wrong, confirmed by the recount
-            count(task["id"], "P-05", [{"sku": "ITEM-05", "qty": 9}]),    # B: within 10 %
-            count(task["id"], "Q-08", [{"sku": "ITEM-08", "qty": 12}]),   # C: wrong, the recount finds 10
-            count(task["id"], "Q-10", [{"sku": "ITEM-10", "qty": 10}]))   # no class: right
+            count_now(task["id"], "P-01", [{"sku": "ITEM-01", "qty": 10}]),   # A: right
+            count_now(task["id"], "Q-02", [{"sku": "ITEM-02", "qty": 5}]),    # A: wrong, confirmed by the recount
+            count_now(task["id"], "P-05", [{"sku": "ITEM-05", "qty": 9}]),    # B: within 10 %
+            count_now(task["id"], "Q-08", [{"sku": "ITEM-08", "qty": 12}]),   # C: wrong, the recount finds 10
+            count_now(task["id"], "Q-10", [{"sku": "ITEM-10", "qty": 10}]))   # no class: right
     summary = [t for t in task_list(client, site["sup"], status="all") if t["kind"] == "recount"]
     [recount] = summary
-    applied(client, site["other"], count(recount["id"], "Q-02", [{"sku": "ITEM-02", "qty": 5}]),
-            count(recount["id"], "Q-08", [{"sku": "ITEM-08", "qty": 10}]))
+    applied(client, site["other"], count_now(recount["id"], "Q-02", [{"sku": "ITEM-02", "qty": 5}]),
+            count_now(recount["id"], "Q-08", [{"sku": "ITEM-08", "qty": 10}]))
     [done] = [t for t in task_list(client, site["sup"], status="done") if t["id"] == task["id"]]
     assert done["accuracy"] == {"lines": 5, "accurate": 4, "ira": 0.8}
     r = client.get("/api/v1/counts/accuracy", headers=site["sup"])
@@ -106,10 +115,10 @@ def test_record_accuracy_per_count_per_period_and_by_class(client, site):
     assert {k: (v["lines"], v["accurate"]) for k, v in body["by_class"].items()} == \
         {"A": (2, 1), "B": (1, 1), "C": (1, 1), "none": (1, 1)}
     assert {c["task_id"]: c["ira"] for c in body["counts"]} == {task["id"]: 0.8, recount["id"]: 0.5}
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (day - timedelta(days=1)).isoformat()
     r = client.get("/api/v1/counts/accuracy", query_string={"from": yesterday, "to": yesterday}, headers=site["sup"])
     assert (r.get_json()["lines"], r.get_json()["ira"]) == (0, None)
-    r = client.get("/api/v1/counts/accuracy", query_string={"from": date.today().isoformat(), "to": yesterday},
+    r = client.get("/api/v1/counts/accuracy", query_string={"from": day.isoformat(), "to": yesterday},
                    headers=site["sup"])
     assert r.status_code == 422 and r.get_json()["detail"] == "from is after to"
     assert client.get("/api/v1/counts/accuracy", headers=site["counter"]).status_code == 403
