@@ -95,8 +95,16 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
     now = time.monotonic
     if pace:
         rng = random.Random()
-        planned = now() + rng.expovariate(1 / pace)
-    # Paced, every send planned within the window goes out, late or not.
+
+        def gap() -> float:
+            return rng.expovariate(1 / pace)
+        planned = now() + gap()
+
+    def counted(t0: float, t1: float) -> bool:
+        # Paced, every send planned in the window counts, answered late or not
+        # (the loop sends only those); closed, those both sent and answered in it.
+        return t0 >= warm_end and (pace or t1 <= end)
+
     inflight = None  # the planned time of the send waiting for its answer (paced)
     try:
         while (planned < end) if pace else (now() < end):
@@ -109,14 +117,14 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
                     if not pace or warm_end <= planned:
                         out.errors[f"connect: {type(exc).__name__}"] += 1
                     if pace:  # that send is lost, and counted: on to the next
-                        planned += rng.expovariate(1 / pace)
+                        planned += gap()
                     await asyncio.sleep(0.05)
                     continue
             body = client.next_body()
             request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
             t0 = now()
             if pace:
-                t0, planned = planned, planned + rng.expovariate(1 / pace)
+                t0, planned = planned, planned + gap()
                 inflight = t0
             try:
                 writer.write(request)
@@ -124,7 +132,7 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 t1 = now()
                 inflight = None
-                if t0 >= warm_end and (t0 < end if pace else t1 <= end):
+                if counted(t0, t1):
                     out.errors[f"connection: {type(exc).__name__}"] += 1
                     lat.append(t1 - t0)
                 writer.close()
@@ -133,7 +141,7 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
             t1 = now()
             inflight = None
             error = client.judge(status, answer)
-            if t0 >= warm_end and (t0 < end if pace else t1 <= end):
+            if counted(t0, t1):
                 lat.append(t1 - t0)
                 if error is None:
                     out.ok += 1
@@ -153,7 +161,7 @@ async def _drive(client: Client, port: int, warm_end: float, end: float, out: Lo
             sends = [inflight] if inflight is not None else []
             while planned < end:
                 sends.append(planned)
-                planned += rng.expovariate(1 / pace)
+                planned += gap()
             for s in sends:
                 if warm_end <= s < end:
                     out.errors[UNANSWERED] += 1

@@ -243,8 +243,8 @@ class SocketIOListener:
             return
         ctx = mp.get_context("fork")
         self.ready, self.stop_event, self.out = ctx.Queue(), ctx.Event(), ctx.Queue()
-        self.proc = ctx.Process(target=_listen, args=(url, tokens, self.ready, self.stop_event, self.out, after_seq),
-                                daemon=True)
+        self.proc = ctx.Process(target=_listen, daemon=True,
+                                args=(url, tokens, self.ready, self.stop_event, self.out, after_seq))
         self.proc.start()
         try:
             got = self.ready.get(timeout=60)

@@ -73,14 +73,11 @@ TARGETS = {"rate": 1000.0, "p99_ms": 50.0, "ratio": 1.0}
 # -- phases ------------------------------------------------------------------
 
 def labels(args) -> dict:
-    what = "front only (no ledger)" if args.front_only else "floorscan serve"
-    return {"floorscan": f"{what}, {serve_settings(args.threads)}",
+    what = "front only" if args.front_only else "floorscan serve"
+    return {"floorscan": f"{what}{' (no ledger)' if args.front_only else ''}, {serve_settings(args.threads)}",
+            "paced": f"{what}, {args.rate:,.0f} commands/s offered",
             "ref_gthread": f"reference, {reference_settings(args.threads)}",
             "ref_sync2": "reference, sync x2"}
-
-
-def paced_label(args) -> str:
-    return f"{'front only' if args.front_only else 'floorscan serve'}, {args.rate:,.0f} commands/s offered"
 
 
 def row(label: str, res: LoadResult) -> str:
@@ -167,7 +164,7 @@ def phase_floorscan(args, tmp: Path, figures: dict) -> None:
                                     server_pid=server.pid, watch=watch, rate=args.rate)
             figures["paced"] = paced
             print(HEAD)
-            print(row(paced_label(args), paced))
+            print(row(labels(args)["paced"], paced))
             show_errors(paced)
             print("  " + cpu_line(usage))
         if listener.connected:
@@ -253,8 +250,6 @@ def summary(args, figures: dict) -> None:
     for key, label in names.items():
         if key in figures:
             print(row(label, figures[key]))
-    if "paced" in figures:
-        print(row(paced_label(args), figures["paced"]))
     fs = figures.get("floorscan")
     if "replay" in figures:
         print(f"batched replay (500 per POST): {figures['replay']:,.0f} commands/s")
