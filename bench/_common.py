@@ -35,8 +35,8 @@ def machine_header() -> list[str]:
         f"machine   {os.cpu_count()} CPUs, {model}, {platform.system()} {platform.release()}",
         f"software  Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
         f"load avg  {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start (other work on the box shares the cores)",
-        f"speed     {box_speed_us():.1f} us for sum(range(1000)), best of 5 (lower is faster; the shared test "
-        "box has read 15-27 within one day: compare runs of the same speed)",
+        f"speed     {box_speed_us():.1f} us for sum(range(1000)), best of 5 (lower is faster; the test VMs "
+        "have read 7.8-27: compare runs of the same speed)",
     ]
 
 
