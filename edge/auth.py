@@ -137,7 +137,9 @@ def sign_in(conn: sqlite3.Connection, *, credential: tuple[str, str], client: st
             "ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at, "
             "last_user_id = excluded.last_user_id",
             (device_id, iso(created), iso(created), row["id"]))
-    conn.execute("DELETE FROM signin_failure WHERE client = ?", (client,))
+    # Failures are not cleared by a success: a PIN alone names no user, so anyone
+    # holding one good PIN or badge could otherwise reset the count between guesses
+    # and try every PIN. They age out after FAILURE_WINDOW_S instead.
     return SignIn(user=dict(row), token=token, expires_at=iso(expires))
 
 

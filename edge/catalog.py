@@ -11,9 +11,17 @@ DOCUMENT_TABLES = (("purchase_order", "purchase_order"), ("asn", "asn"), ("sales
                    ("transfer", "transfer"), ("return", "return_order"))
 
 
+# Who may learn which codes are other people's badges (they manage the users anyway).
+BADGE_READERS = ("supervisor", "admin")
+
+
 class SqliteCatalog:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, viewer: dict | None = None):
+        """``viewer``: the signed-in user asking (id, role). A badge signs in, so to
+        anyone not in BADGE_READERS a badge other than their own is not a badge: a
+        scan must not be a way to try codes until one names an admin."""
         self.conn = conn
+        self.viewer = viewer
 
     def bin(self, code: str) -> dict | None:
         row = self.conn.execute("SELECT code, zone, aisle, walk_seq, kind, capacity, active FROM bin WHERE code = ?",
@@ -37,7 +45,12 @@ class SqliteCatalog:
     def badge(self, code: str) -> dict | None:
         row = self.conn.execute("SELECT id, name, role FROM user WHERE badge_hash = ? AND active",
                                 (hash_badge(code, site_salt(self.conn)),)).fetchone()
-        return dict(row) if row else None
+        if row is None:
+            return None
+        viewer = self.viewer
+        if viewer is not None and viewer.get("role") not in BADGE_READERS and viewer.get("id") != row["id"]:
+            return None
+        return dict(row)
 
     def document(self, code: str) -> dict | None:
         """A document by its number as printed on the paperwork. Receiving documents

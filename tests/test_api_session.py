@@ -194,13 +194,32 @@ def test_rate_limit_is_per_client_address(client, users):
     assert other.status_code == 201
 
 
-def test_a_good_sign_in_clears_earlier_failures(client, users):
-    for _ in range(4):
-        client.post("/api/v1/session", json={"pin": "0000"})
-    assert client.post("/api/v1/session", json={"pin": users["picker"]}).status_code == 201
+def test_a_good_sign_in_does_not_clear_earlier_failures(client, users):
+    # A PIN names no user: if a success wiped the count, a picker could guess four
+    # PINs, sign in with their own, and go on until one is the admin's.
     for _ in range(4):
         assert client.post("/api/v1/session", json={"pin": "0000"}).status_code == 401
+    assert client.post("/api/v1/session", json={"badge": "BADGE-picker"}).status_code == 201
+    assert client.post("/api/v1/session", json={"pin": "0001"}).status_code == 401
+    assert_problem(client.post("/api/v1/session", json={"pin": users["admin"]}), 429,
+                   detail="too many failed sign-ins")
+
+
+def test_failures_age_out_of_the_window(client, users, monkeypatch):
+    from edge import auth
+    for _ in range(5):
+        assert client.post("/api/v1/session", json={"pin": "0000"}).status_code == 401
+    assert client.post("/api/v1/session", json={"pin": users["picker"]}).status_code == 429
+    import time as real_time
+    later = real_time.time() + auth.FAILURE_WINDOW_S + 1
+    monkeypatch.setattr(auth, "time", type("Clock", (), {"time": staticmethod(lambda: later)}))
     assert client.post("/api/v1/session", json={"pin": users["picker"]}).status_code == 201
+
+
+def test_a_body_nested_too_deeply_is_400_not_500(client, users):
+    deep = "[" * 5000 + "]" * 5000
+    r = client.post("/api/v1/session", data=deep, content_type="application/json")
+    assert_problem(r, 400, detail="nested too deeply")
 
 
 def test_bad_input_does_not_count_as_a_failed_sign_in(client, users):

@@ -280,6 +280,8 @@ FALLBACKS = {
     "invalid JSON": (lambda e: e.post(b'{"commands": [', headers={"Content-Type": "application/json"}), 400),
     "not UTF-8": (lambda e: e.post(b'{"commands": ["\xff"]}', headers={"Content-Type": "application/json"}), 400),
     "no body": (lambda e: e.post(b"", headers={"Content-Type": "application/json"}), 400),
+    "JSON nested too deeply": (lambda e: e.post(b'{"commands":' + b"[" * 4000 + b"]" * 4000 + b"}",
+                                                headers={"Content-Type": "application/json"}), 400),
     "an empty batch": (lambda e: e.post({"commands": []}), 200),
     "too many commands": (lambda e: e.post({"commands": [_cmd() for _ in range(MAX_BATCH + 1)]}), 413),
     "too large a body": (lambda e: e.post({"commands": [dict(_cmd(), pad="x" * MAX_CONTENT_LENGTH)]}), 413),

@@ -307,7 +307,8 @@ def test_demo_labels_scan(demo_client, small_demo):
     assert scan("9506000000015")["pack_qty"] == 1
     assert scan(bin_code)["kind"] == "bin"
     assert scan("TOTE-001")["kind"] == "tote"
-    assert scan("BADGE-COUNTER")["kind"] == "badge"
+    assert scan("BADGE-PICKER")["kind"] == "badge"      # the picker's own
+    assert scan("BADGE-COUNTER")["kind"] == "unknown"   # another's is a supervisor's business
 
 
 # -- the welcome -----------------------------------------------------------

@@ -104,7 +104,7 @@ def decode_photo():
         raise ApiProblem(422, f"no barcode found in the {width}x{height} photo; hold the phone closer so the label "
                               "fills the frame, keep it level and in focus, and avoid glare",
                          title="No barcode found", slug="no-barcode")
-    catalog = SqliteCatalog(read())
+    catalog = SqliteCatalog(read(), viewer=g.user)   # as POST /api/v1/scan: badges by role
     gs_sub = current_app.config.get("GS_SUBSTITUTE")
     codes = [{"text": c.text, "symbology": c.symbology, "aim": c.aim, "engine": c.engine, "position": c.position,
               "scan": interpret(c.scan, c.symbology, catalog=catalog, gs_substitute=gs_sub)} for c in result.codes]

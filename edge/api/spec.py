@@ -60,7 +60,10 @@ def _json_body() -> Any:
         raise ApiProblem(400, "the request has no body; send JSON")
     if not request.is_json:
         raise ApiProblem(415, "send the body as application/json")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:   # silent= covers ValueError only; deep nesting ends here
+        raise ApiProblem(400, "the body is not valid JSON: it is nested too deeply") from None
     if body is None:
         raise ApiProblem(400, "the body is not valid JSON")
     return body
