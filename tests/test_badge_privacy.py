@@ -10,6 +10,7 @@ import pytest
 
 from _decode_support import encode, label
 from test_decode_api import photo, post_image
+from test_wf_receiving_helpers import applied, refused, send, site  # noqa: F401  (site is a fixture)
 
 FLOOR_ROLES = ("picker", "receiver", "counter")
 
@@ -51,3 +52,16 @@ def test_a_photo_of_a_badge_follows_the_same_rule(client, auth_for):
         seen[role] = code["scan"]
     assert seen["picker"]["kind"] == "unknown" and "user" not in seen["picker"]
     assert seen["supervisor"]["kind"] == "badge" and seen["supervisor"]["user"]["role"] == "admin"
+
+
+def test_a_receipt_command_does_not_tell_a_badge_from_an_unknown_code(client, auth_for, site):
+    rec = auth_for("receiver")
+    rid = applied(send(client, rec, "receipt.open", {"dock_bin": "DOCK-2"}))["id"]
+    details = {}
+    for code in ("BADGE-admin", "NOT-A-CODE1"):
+        line = refused(send(client, rec, "receipt.line", {"receipt_id": rid, "barcode": code}), 422,
+                       "is not an item barcode here", "barcode")
+        pallet = refused(send(client, rec, "receipt.pallet", {"receipt_id": rid, "sscc": code}), 422,
+                         "is not a pallet label (SSCC): it reads as unknown", "sscc")
+        details[code] = (line["detail"].replace(code, "?"), pallet["detail"].replace(code, "?"))
+    assert details["BADGE-admin"] == details["NOT-A-CODE1"]
