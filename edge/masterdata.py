@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from edge.ledger.errors import LedgerError, UnknownItem
+from edge.ledger.post import is_decimal_uom
 from edge.models import BarcodeIn, BinIn, ItemIn
 
 
@@ -61,6 +62,8 @@ def save_item(conn, item: ItemIn, *, replace: bool = False) -> dict:
         if old and old["tracking"] != item.tracking and _has_movements(conn, item.sku):
             raise InUse(f"{item.sku} already has movements as tracking={old['tracking']}; "
                         "tracking cannot change", field="tracking")
+        if old and is_decimal_uom(old["uom"]) and not is_decimal_uom(item.uom):
+            _refuse_fractional_stock(conn, item.sku, old["uom"], item.uom)
     _insert(conn, "item", "sku", item, ITEM_COLUMNS, replace)
     return get_item(conn, item.sku)
 
@@ -75,6 +78,20 @@ def save_barcode(conn, bc: BarcodeIn, *, replace: bool = False) -> dict:
 def delete_barcode(conn, code: str) -> None:
     if conn.execute("DELETE FROM barcode WHERE code = ?", (code,)).rowcount == 0:
         raise NotFound(f"no barcode {code!r}")
+
+
+def _refuse_fractional_stock(conn, sku: str, old_uom: str, new_uom: str) -> None:
+    """A unit counted in whole pieces refuses fractional quantities, so stock of 2.5
+    left behind by the change could never be moved, adjusted or counted out."""
+    row = conn.execute(
+        "SELECT bin, lot, qty, reserved FROM stock WHERE sku = ? AND "
+        "(qty != CAST(qty AS INTEGER) OR reserved != CAST(reserved AS INTEGER)) ORDER BY bin, lot LIMIT 1",
+        (sku,)).fetchone()
+    if row is not None:
+        lot = f" (lot {row['lot']})" if row["lot"] else ""
+        held = f"{row['qty']:g} {old_uom}" + (f", {row['reserved']:g} reserved" if row["reserved"] else "")
+        raise InUse(f"{sku} holds {held} in {row['bin']}{lot}, not a whole number of {new_uom}: "
+                    f"adjust or count its stock to whole {old_uom} before changing the unit", field="uom")
 
 
 def _has_movements(conn, sku) -> bool:

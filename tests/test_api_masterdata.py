@@ -55,6 +55,30 @@ def test_item_tracking_cannot_change_once_it_has_movements(app, client, sup):
     assert client.put("/api/v1/items/SKU-9", json={"sku": "SKU-9", "description": "ok"}, headers=sup).status_code == 200
 
 
+def test_a_unit_cannot_go_whole_while_the_item_holds_fractional_stock(app, client, sup):
+    # Before: kg -> ea was accepted and the 2.5 kg left could never be moved or adjusted out.
+    make_bin(app, "A-01")
+    make_item(app, "RICE", uom="kg")
+    [r] = post_commands(client, sup, command("receive", {"sku": "RICE", "qty": 2.5, "to_bin": "A-01"}))
+    assert r["status"] == "applied", r
+    refused = client.put("/api/v1/items/RICE", json={"sku": "RICE", "uom": "ea"}, headers=sup)
+    assert_problem(refused, 409, "uom", "RICE holds 2.5 kg in A-01, not a whole number of ea")
+    assert client.get("/api/v1/items/RICE", headers=sup).get_json()["uom"] == "kg"
+    # Another decimal unit is fine, and so is a whole unit once the stock is whole.
+    assert client.put("/api/v1/items/RICE", json={"sku": "RICE", "uom": "l"}, headers=sup).status_code == 200
+    [r] = post_commands(client, sup, command("adjust", {"sku": "RICE", "bin": "A-01", "delta": 0.5,
+                                                        "reason": "found"}))
+    assert r["status"] == "applied", r
+    assert client.put("/api/v1/items/RICE", json={"sku": "RICE", "uom": "ea"}, headers=sup).status_code == 200
+
+
+def test_a_unit_written_in_capitals_is_still_a_decimal_unit(app, client, sup):
+    make_bin(app, "A-01")
+    make_item(app, "FLOUR", uom="KG")
+    [r] = post_commands(client, sup, command("receive", {"sku": "FLOUR", "qty": 1.25, "to_bin": "A-01"}))
+    assert r["status"] == "applied", r
+
+
 def test_unknown_item_is_404(client, sup):
     assert_problem(client.get("/api/v1/items/NOPE", headers=sup), 404, detail="no item 'NOPE'")
 

@@ -269,6 +269,22 @@ def test_replayed_serial_conflict_is_recorded_not_refused(post, db_path):
     assert_verified(db_path)
 
 
+def test_a_replayed_serial_conflict_asks_for_a_count_where_the_serial_was_booked(post, db_path):
+    # Before: only the movement's own bin was to be counted; A1 kept a unit booked
+    # that nobody was asked to look for.
+    post(mv(sku="DRILL", serial="SN1", to_bin="A1"))
+    result = post(mv(sku="DRILL", serial="SN1", to_bin="A2"), replay=True)
+    [exc] = result.exceptions
+    assert (exc["kind"], exc["bin"]) == ("serial_conflict", "A2")
+    requests = query(db_path, "SELECT bin, sku, exception_id FROM count_request ORDER BY bin")
+    assert requests == [{"bin": "A1", "sku": "DRILL", "exception_id": exc["id"]},
+                        {"bin": "A2", "sku": "DRILL", "exception_id": exc["id"]}]
+    post(mv("move", sku="DRILL", serial="SN1", from_bin="DOCK", to_bin="A1"), replay=True)
+    # A serial never booked anywhere has no second bin to count.
+    post(mv("move", sku="DRILL", serial="SN7", from_bin="A1", to_bin="A2"), replay=True)
+    assert_verified(db_path)
+
+
 def test_replay_does_not_excuse_bad_master_data(post, db_path):
     refused(post, mv(sku="NOPE"), error=UnknownItem, replay=True)
     refused(post, mv(qty=1.5), error=BadQuantity, replay=True)

@@ -21,6 +21,11 @@ from edge.ledger.errors import (
 
 # Units whose quantities may be fractional; everything else counts whole pieces.
 DECIMAL_UOMS = frozenset({"kg", "g", "lb", "oz", "t", "l", "ml", "m", "cm", "mm", "ft", "in", "m2", "m3"})
+
+
+def is_decimal_uom(uom: str | None) -> bool:
+    """Whether quantities in this unit may be fractional (``KG`` as ``kg``: imports keep the case sent)."""
+    return (uom or "").lower() in DECIMAL_UOMS
 MAX_QTY = 1_000_000_000
 QTY_DECIMALS = 6
 
@@ -138,7 +143,8 @@ def _post_one(conn, mv: Movement, replay: bool, now: str, result: PostResult) ->
             "ON CONFLICT (sku, serial) DO UPDATE SET bin = excluded.bin, lot = excluded.lot",
             (mv.sku, mv.serial, mv.to_bin, mv.lot))
     for kind, err in problems:
-        result.exceptions.append(raise_exception(conn, kind, err.detail, mv, now))
+        result.exceptions.append(raise_exception(conn, kind, err.detail, mv, now,
+                                                 also_count=getattr(err, "also_count", None)))
     # vars(), not asdict(): every field is a str, number or None, and
     # asdict()'s recursive deep copy cost ~15% of a command's time in the writer.
     row = dict(vars(mv), seq=seq, replayed=replay, recorded_at=now)
@@ -192,7 +198,7 @@ def _check_qty(qty, item) -> float:
         raise BadQuantity(f"quantity must be greater than zero, got {qty}", field="qty")
     if value > MAX_QTY:
         raise BadQuantity(f"quantity {qty} is larger than {MAX_QTY:,}", field="qty")
-    if item["uom"] in DECIMAL_UOMS:
+    if is_decimal_uom(item["uom"]):
         rounded = round(value, QTY_DECIMALS)
         if rounded <= 0:
             raise BadQuantity(f"quantity {qty} rounds to zero at {QTY_DECIMALS} decimals", field="qty")
@@ -227,12 +233,17 @@ def _check_serial_location(conn, mv: Movement, problems: list) -> None:
     row = conn.execute("SELECT bin FROM serial WHERE sku = ? AND serial = ?", (mv.sku, mv.serial)).fetchone()
     where = row["bin"] if row else None
     if mv.from_bin is None and where is not None:
-        problems.append(("serial_conflict", SerialConflict(
-            f"serial {mv.serial} of {mv.sku} is already in bin {where}", field="serial")))
+        conflict = SerialConflict(f"serial {mv.serial} of {mv.sku} is already in bin {where}", field="serial")
     elif mv.from_bin is not None and where != mv.from_bin:
         place = f"in bin {where}" if where else "not in stock"
-        problems.append(("serial_conflict", SerialConflict(
-            f"serial {mv.serial} of {mv.sku} is {place}, not in {mv.from_bin}", field="serial")))
+        conflict = SerialConflict(f"serial {mv.serial} of {mv.sku} is {place}, not in {mv.from_bin}",
+                                  field="serial")
+    else:
+        return
+    # Replayed anyway, the record moves the serial but leaves a unit in the bin it
+    # was booked to: that bin needs counting too, not only the movement's own.
+    conflict.also_count = where
+    problems.append(("serial_conflict", conflict))
 
 
 def _check_lot(conn, mv: Movement, item, now: str, problems: list) -> None:
@@ -291,17 +302,19 @@ def _apply_stock(conn, bin_code: str, sku: str, lot: str, delta: float) -> Stock
     return StockChange(bin_code, sku, lot, row["qty"])
 
 
-def raise_exception(conn, kind: str, detail: str, mv: Movement, now: str) -> dict:
-    """Record a supervisor exception and ask for a count of the bin concerned."""
+def raise_exception(conn, kind: str, detail: str, mv: Movement, now: str, *, also_count: str | None = None) -> dict:
+    """Record a supervisor exception and ask for a count of the bin concerned (and of
+    ``also_count``, another bin the record disagrees about)."""
     bin_code = mv.from_bin or mv.to_bin
     cur = conn.execute(
         """INSERT INTO exception (kind, bin, sku, lot, movement_id, command_id, detail, user_id,
                device_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)""",
         (kind, bin_code, mv.sku, mv.lot, mv.id, mv.command_id, detail, mv.user_id, mv.device_id, now))
     exc_id = cur.lastrowid
-    conn.execute(
-        "INSERT INTO count_request (bin, sku, reason, exception_id, created_at) VALUES (?,?,?,?,?)",
-        (bin_code, mv.sku, f"{kind}: {detail}", exc_id, now))
+    for count_bin in dict.fromkeys(b for b in (bin_code, also_count) if b):
+        conn.execute(
+            "INSERT INTO count_request (bin, sku, reason, exception_id, created_at) VALUES (?,?,?,?,?)",
+            (count_bin, mv.sku, f"{kind}: {detail}", exc_id, now))
     return {"id": exc_id, "kind": kind, "bin": bin_code, "sku": mv.sku, "lot": mv.lot or None,
             "detail": detail, "movement_id": mv.id, "created_at": now}
 

@@ -23,7 +23,7 @@ from edge import settings
 from edge.commands.registry import register
 from edge.commands.stock_commands import movement_id
 from edge.ledger import PostResult, UnknownItem, utcnow
-from edge.ledger.post import DECIMAL_UOMS
+from edge.ledger.post import is_decimal_uom
 from edge.models import Strict
 from edge.workflows import counting_tasks as tasks
 from edge.workflows.counting_errors import (
@@ -185,7 +185,7 @@ def _found(conn, items: list[CountedItem], only_sku: str | None, replay: bool) -
             raise BadCountLine(f"{it.sku} is not serial-tracked; send qty, not serials", field=f"{where}.serials")
         if it.qty is None:
             raise BadCountLine(f"say how many {it.sku} you found (qty; 0 if none)", field=f"{where}.qty")
-        if item["uom"] not in DECIMAL_UOMS and it.qty != int(it.qty):
+        if not is_decimal_uom(item["uom"]) and it.qty != int(it.qty):
             raise BadCountLine(f"{it.sku} is counted in whole {item['uom']}; {it.qty:g} is not a whole number",
                                field=f"{where}.qty")
         f = found.setdefault((it.sku, lot), Found())

@@ -9,7 +9,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator
 
-from edge.ledger import DECIMAL_UOMS, LedgerError, TrackingError, UnknownItem, utcnow
+from edge.ledger import LedgerError, TrackingError, UnknownItem, is_decimal_uom, utcnow
 from edge.ledger.errors import BadQuantity, InactiveMasterData
 from edge.masterdata import NotFound
 from edge.models import Strict
@@ -71,7 +71,7 @@ def check_line(conn: sqlite3.Connection, sku: str, qty: float, lot: str | None) 
         raise UnknownItem(f"no item with sku {sku!r}", field="sku")
     if not item["active"]:
         raise InactiveMasterData(f"item {sku!r} is inactive", field="sku")
-    if item["uom"] not in DECIMAL_UOMS and qty != int(qty):
+    if not is_decimal_uom(item["uom"]) and qty != int(qty):
         raise BadQuantity(f"{sku} is counted in whole {item['uom']}; {qty:g} is not a whole number", field="qty")
     if lot:
         if item["tracking"] == "none":

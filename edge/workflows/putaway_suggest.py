@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from edge.ledger import DECIMAL_UOMS, UnknownItem
+from edge.ledger import UnknownItem, is_decimal_uom
 
 PUTAWAY_KINDS = ("storage", "pick-face")
 KINDS_SQL = "('storage', 'pick-face')"
@@ -55,7 +55,7 @@ class _Search:
         self.item = item
         self.lot = lot
         self.from_bin = from_bin
-        self.whole = item["uom"] not in DECIMAL_UOMS
+        self.whole = not is_decimal_uom(item["uom"])
         self.pending = pending_by_bin(conn)
         row = conn.execute("SELECT walk_seq FROM bin WHERE code = ?", (from_bin,)).fetchone() if from_bin else None
         self.origin = row["walk_seq"] if row else 0

@@ -13,7 +13,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from edge.ledger import DECIMAL_UOMS, BadQuantity, TrackingError, UnknownItem, utcnow
+from edge.ledger import BadQuantity, TrackingError, UnknownItem, is_decimal_uom, utcnow
 from edge.masterdata import AlreadyExists, InUse, NotFound
 from edge.models import Strict
 from edge.scans.gs1 import check_digit_problem
@@ -121,7 +121,7 @@ def _check_lines(conn, lines, prefix: str, *, pallet: bool = False) -> None:
         item = conn.execute("SELECT uom, tracking, perishable FROM item WHERE sku = ?", (ln.sku,)).fetchone()
         if item is None:
             raise UnknownItem(f"no item with sku {ln.sku!r}", field=f"{field}.sku")
-        if item["uom"] not in DECIMAL_UOMS and ln.qty != int(ln.qty):
+        if not is_decimal_uom(item["uom"]) and ln.qty != int(ln.qty):
             raise BadQuantity(f"{ln.sku} is counted in whole {item['uom']}; {ln.qty:g} is not a whole number",
                               field=f"{field}.qty")
         if item["tracking"] == "none" and ln.lot:
