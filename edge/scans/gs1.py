@@ -174,7 +174,27 @@ def summarise(element_strings: Iterable[GS1ElementString]) -> dict:
         first.setdefault(element.ai.ai, element)
     for ai, seen in values.items():
         _refuse_conflict(ai, seen)
+    _refuse_measure_conflict(first)
     return _flatten(first)
+
+
+def _refuse_measure_conflict(first: dict[str, GS1ElementString]) -> None:
+    # 3103 (kg, 3 decimals) and 3102 (kg, 2 decimals) are one measure written two
+    # ways; GS1 allows one of them per label, and two different weights mean neither
+    # can be trusted. The same weight written both ways is harmless.
+    by_measure: dict[str, dict[str, float]] = {}
+    for ai, element in first.items():
+        if len(ai) == 4 and "310" <= ai[:3] <= "369" and element.decimal is not None:
+            by_measure.setdefault(ai[:3], {})[ai] = float(element.decimal)
+    for found in by_measure.values():
+        if len(set(found.values())) > 1:
+            (a, x), (b, y) = list(found.items())[:2]
+            raise ConflictingAIError(f"AI {a} and AI {b} give the same measure with different values: "
+                                     f"{_number(x)} and {_number(y)}")
+
+
+def _number(value: float) -> str:
+    return f"{value:f}".rstrip("0").rstrip(".")
 
 
 def _refuse_conflict(ai: str, seen: list[str]) -> None:
@@ -314,4 +334,7 @@ def _refuse_query_conflicts(uri: str) -> None:
     # biip keeps only the last value of a repeated query parameter.
     for key, seen in parse_qs(_query_of(uri), keep_blank_values=True).items():
         if is_known_ai(key):
+            # biip drops "?17=" without a word; a label missing its expiry is broken.
+            if not all(v.strip() for v in seen):
+                raise MalformedGS1Error(f"AI {key} has no value")
             _refuse_conflict(key, seen)

@@ -150,9 +150,10 @@ export function parseDigitalLink(uri) {
     query.get(name).push(text);
   }
   for (const [name, seen] of query) {
+    // A label missing its expiry ("?17=") is broken, as for the edge's parser.
+    if (!seen.every((v) => v.trim())) throw new GS1Error(`AI ${name} has no value`);
     refuseConflict(name, seen);
-    // A blank parameter ("?17=") carries nothing, as for the edge's parser.
-    if (seen.at(-1) !== "") elements.push(parseOne(BY_AI.get(name), seen.at(-1)));
+    elements.push(parseOne(BY_AI.get(name), seen.at(-1)));
   }
   return summarise(elements);
 }
@@ -269,7 +270,33 @@ export function summarise(elements) {
     if (!first.has(found.ai)) first.set(found.ai, found);
   }
   for (const [ai, values] of seen) refuseConflict(ai, values);
+  refuseMeasureConflict(first);
   return flatten(first);
+}
+
+// The value of a measure AI (31nn-36nn: the last digit of the AI says where the
+// decimal point goes).
+function measure(ai, found) {
+  const digits = found.groups.at(-1);
+  const places = Number(ai[3]);
+  return Number(`${digits.slice(0, digits.length - places) || "0"}.${digits.slice(digits.length - places)}`);
+}
+
+function refuseMeasureConflict(first) {
+  // 3103 and 3102 are one measure written two ways; two different weights on one
+  // label mean neither can be trusted (the same weight both ways is harmless).
+  const byMeasure = new Map();
+  for (const [ai, found] of first) {
+    if (!/^3[1-6][0-9][0-9]$/.test(ai)) continue;
+    if (!byMeasure.has(ai.slice(0, 3))) byMeasure.set(ai.slice(0, 3), []);
+    byMeasure.get(ai.slice(0, 3)).push([ai, measure(ai, found)]);
+  }
+  for (const found of byMeasure.values()) {
+    if (new Set(found.map(([, v]) => v)).size > 1) {
+      const [[a, x], [b, y]] = found;
+      throw new GS1Error(`AI ${a} and AI ${b} give the same measure with different values: ${x} and ${y}`);
+    }
+  }
 }
 
 function flatten(first) {
@@ -290,9 +317,7 @@ function flatten(first) {
   }
   for (const [ai, found] of first) {
     if (/^310[0-9]$/.test(ai)) {
-      const digits = found.groups.at(-1);
-      const places = Number(ai[3]);
-      out.net_weight_kg = Number(`${digits.slice(0, digits.length - places) || "0"}.${digits.slice(digits.length - places)}`);
+      out.net_weight_kg = measure(ai, found);
       break;
     }
   }
