@@ -279,9 +279,10 @@ def test_a_replayed_serial_conflict_asks_for_a_count_where_the_serial_was_booked
     requests = query(db_path, "SELECT bin, sku, exception_id FROM count_request ORDER BY bin")
     assert requests == [{"bin": "A1", "sku": "DRILL", "exception_id": exc["id"]},
                         {"bin": "A2", "sku": "DRILL", "exception_id": exc["id"]}]
-    post(mv("move", sku="DRILL", serial="SN1", from_bin="DOCK", to_bin="A1"), replay=True)
-    # A serial never booked anywhere has no second bin to count.
-    post(mv("move", sku="DRILL", serial="SN7", from_bin="A1", to_bin="A2"), replay=True)
+    # A serial never booked anywhere has no second bin to count: only the movement's.
+    result = post(mv("move", sku="DRILL", serial="SN7", from_bin="A1", to_bin="A2"), replay=True)
+    conflict = [e for e in result.exceptions if e["kind"] == "serial_conflict"][0]
+    assert query(db_path, "SELECT bin FROM count_request WHERE exception_id = ?", conflict["id"]) == [{"bin": "A1"}]
     assert_verified(db_path)
 
 

@@ -108,7 +108,7 @@ def test_an_item_changed_elsewhere_is_taken_as_it_now_is(site, cached):
     assert scan(conn, token, "move", MOVE)["status"] == "applied"
     elsewhere(site, lambda c: md.save_item(c, ItemIn(sku="EA", uom="kg"), replace=True))
     assert scan(conn, token, "move", dict(MOVE, qty=0.25))["status"] == "applied"  # kg allow decimals
-    elsewhere(site, lambda c: md.save_item(c, ItemIn(sku="EA", active=False), replace=True))
+    elsewhere(site, lambda c: md.save_item(c, ItemIn(sku="EA", uom="kg", active=False), replace=True))
     result = scan(conn, token, "move", MOVE)
     assert result["status"] == "rejected"
     assert "item 'EA' is inactive" in result["problem"]["detail"]

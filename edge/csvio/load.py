@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from edge import masterdata as md
 from edge.csvio.kinds import Kind
 from edge.csvio.report import ImportFailed, Report, RowError
-from edge.ledger import LedgerError, Movement, post_movements, utcnow
+from edge.ledger import LedgerError, Movement, is_decimal_uom, post_movements, utcnow
 
 # Movement ids of opening stock: uuid5(namespace, sha256(file) + line). The
 # same file imported again yields the same ids, which the ledger recognises.
@@ -82,11 +82,14 @@ def _count(batch: Batch, existing, key: str) -> None:
 
 
 def _items(conn, batch: Batch) -> Report:
-    tracking = dict(conn.execute("SELECT sku, tracking FROM item").fetchall())
+    known = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT sku, tracking, uom FROM item")}
+    tracking = {sku: t for sku, (t, _) in known.items()}
     for line, item in batch.rows:
-        old = tracking.get(item.sku)
-        if old is not None and old != item.tracking:
-            # Rare, and masterdata owns the rule: let it decide (and write).
+        old = known.get(item.sku)
+        if old is not None and (old[0] != item.tracking
+                                or (is_decimal_uom(old[1]) and not is_decimal_uom(item.uom))):
+            # Rare, and masterdata owns the rules (tracking, a unit going whole
+            # over fractional stock): let it decide (and write).
             try:
                 md.save_item(conn, item, replace=True)
             except md.InUse as exc:

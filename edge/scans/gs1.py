@@ -155,6 +155,7 @@ def parse_hri(text: str) -> dict:
 
 def parse_digital_link(uri: str) -> dict:
     """Parse a GS1 Digital Link URI, including AIs in its query string."""
+    _refuse_empty_query_values(uri)
     try:
         link = GS1DigitalLinkURI.parse(uri)
     except Exception as exc:
@@ -187,8 +188,10 @@ def _refuse_measure_conflict(first: dict[str, GS1ElementString]) -> None:
         if len(ai) == 4 and "310" <= ai[:3] <= "369" and element.decimal is not None:
             by_measure.setdefault(ai[:3], {})[ai] = float(element.decimal)
     for found in by_measure.values():
-        if len(set(found.values())) > 1:
-            (a, x), (b, y) = list(found.items())[:2]
+        (a, x), *others = found.items()
+        differing = [(b, y) for b, y in others if y != x]
+        if differing:
+            b, y = differing[0]
             raise ConflictingAIError(f"AI {a} and AI {b} give the same measure with different values: "
                                      f"{_number(x)} and {_number(y)}")
 
@@ -334,7 +337,11 @@ def _refuse_query_conflicts(uri: str) -> None:
     # biip keeps only the last value of a repeated query parameter.
     for key, seen in parse_qs(_query_of(uri), keep_blank_values=True).items():
         if is_known_ai(key):
-            # biip drops "?17=" without a word; a label missing its expiry is broken.
-            if not all(v.strip() for v in seen):
-                raise MalformedGS1Error(f"AI {key} has no value")
             _refuse_conflict(key, seen)
+
+
+def _refuse_empty_query_values(uri: str) -> None:
+    # biip drops "?17=" without a word; a label missing its expiry is broken.
+    for key, value in parse_qsl(_query_of(uri), keep_blank_values=True):
+        if is_known_ai(key) and not value.strip():
+            raise MalformedGS1Error(f"AI {key} has no value")

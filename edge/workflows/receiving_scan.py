@@ -53,7 +53,7 @@ def read_line(conn, *, sku: str | None, barcode: str | None, qty: float | None, 
                              "the whole pallet", field="barcode")
     if kind == "invalid":
         raise UnknownBarcode(f"cannot read {barcode!r}: {scan['error']}", field="barcode")
-    if kind in ("bin", "tote", "badge", "document"):
+    if kind in ("bin", "tote", "document"):   # a badge reads as unknown here (edge/catalog.py)
         raise UnknownBarcode(f"{barcode!r} is a {kind} label, not an item", field="barcode")
     info = scan.get("gs1") or {}
     record, from_content = None, False
@@ -75,7 +75,7 @@ def read_line(conn, *, sku: str | None, barcode: str | None, qty: float | None, 
     unit = float(record["pack_qty"])
     if "count" in info:
         unit = info["count"] * (unit if from_content else 1)
-    elif info.get("net_weight_kg") and (record.get("item") or {}).get("uom") == "kg":
+    elif info.get("net_weight_kg") and str((record.get("item") or {}).get("uom") or "").lower() == "kg":
         unit = info["net_weight_kg"]
     return Received(record["sku"], round((qty or 1) * unit, 6), typed["lot"], typed["expiry"], typed["serial"])
 

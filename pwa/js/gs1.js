@@ -291,9 +291,10 @@ function refuseMeasureConflict(first) {
     if (!byMeasure.has(ai.slice(0, 3))) byMeasure.set(ai.slice(0, 3), []);
     byMeasure.get(ai.slice(0, 3)).push([ai, measure(ai, found)]);
   }
-  for (const found of byMeasure.values()) {
-    if (new Set(found.map(([, v]) => v)).size > 1) {
-      const [[a, x], [b, y]] = found;
+  for (const [[a, x], ...others] of byMeasure.values()) {
+    const differing = others.find(([, v]) => v !== x);
+    if (differing) {
+      const [b, y] = differing;
       throw new GS1Error(`AI ${a} and AI ${b} give the same measure with different values: ${x} and ${y}`);
     }
   }

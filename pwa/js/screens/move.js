@@ -165,7 +165,7 @@ export function mount(app, root) {
       row("To", null, "to"));
     qtyRow.hidden = s.step !== "to";
     qtyInput.value = String(s.qty);
-    qtyInput.step = MEASURED.has(s.item?.uom) ? "any" : "1";
+    qtyInput.step = MEASURED.has(String(s.item?.uom ?? "").toLowerCase()) ? "any" : "1";
     reset.hidden = s.step === "from";
   }
 
