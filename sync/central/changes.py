@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from edge.ledger import utcnow
-from sync.central.errors import AlreadyExists, CursorAhead, UnknownItem, UnknownKey
+from sync.central.errors import AlreadyExists, CursorAhead, UnknownItem, UnknownKey, WrongWarehouse
 
 ALL = ""  # change.warehouse of changes every warehouse receives (items, barcodes)
 TRANSFER_RANK = {"open": 0, "in_transit": 1, "received": 2}
@@ -136,9 +136,9 @@ class ChangesMixin:
             self.one(conn, "SELECT code FROM warehouse WHERE code = ?" + self.for_update, (warehouse,))
             self._lock_serial(conn, "change")
             now = utcnow()
-            for doc in documents:
+            for i, doc in enumerate(documents):
                 if doc["kind"] == "transfer":
-                    fresh = self._record_shipped_transfer(conn, warehouse, doc["data"], now)
+                    fresh = self._record_shipped_transfer(conn, warehouse, doc["data"], now, f"documents[{i}].key")
                 else:  # purchase_order: the first version wins, central's later edits stand
                     fresh = self._current(conn, "purchase_order", doc["key"], warehouse) is None
                     if fresh:
@@ -147,11 +147,20 @@ class ChangesMixin:
             self.run(conn, "UPDATE warehouse SET last_contact = ? WHERE code = ?", (now, warehouse))
         return {"accepted": accepted, "duplicates": duplicates}
 
-    def _record_shipped_transfer(self, conn, warehouse: str, data: dict, now: str) -> bool:
-        tid, text = data["id"], dumps(data)
-        row = self.one(conn, "SELECT shipped FROM transfer WHERE id = ?", (tid,))
+    def _record_shipped_transfer(self, conn, warehouse: str, data: dict, now: str, field: str) -> bool:
+        tid, text, dst = data["id"], dumps(data), data["to_site"]
+        row = self.one(conn, "SELECT shipped, from_warehouse, to_warehouse FROM transfer WHERE id = ?", (tid,))
+        if row is not None and row["from_warehouse"] not in (None, warehouse):
+            # Only the source dispatches a transfer: another warehouse's token must not
+            # rewrite what was shipped, or where to, or send it to a destination.
+            raise WrongWarehouse(f"transfer {tid!r} is {row['from_warehouse']}'s, not {warehouse}'s", field=field)
         if row is not None and row["shipped"] == text:
             return False
+        elsewhere = row is not None and row["to_warehouse"] not in (None, dst)
+        if elsewhere:
+            # Receipts booked at a warehouse the source did not send it to made this row:
+            # they are not this transfer's (_record_receipt reads the destination's only).
+            self.run(conn, "UPDATE transfer SET status = 'in_transit', received_at = NULL WHERE id = ?", (tid,))
         if row is None:
             self.run(conn, "INSERT INTO transfer (id, from_warehouse, to_warehouse, status, shipped, created_at, "
                            "in_transit_at, updated_at) VALUES (?, ?, ?, 'in_transit', ?, ?, ?, ?)",
@@ -160,7 +169,12 @@ class ChangesMixin:
             self.run(conn, "UPDATE transfer SET shipped = ?, to_warehouse = ?, updated_at = ? WHERE id = ?",
                      (text, data["to_site"], now, tid))
             self._advance_transfer(conn, tid, "in_transit", now, from_warehouse=warehouse)
-        self._append_change(conn, "transfer", tid, data["to_site"], "upsert", data)
+        if elsewhere and self.one(
+                conn, "SELECT 1 FROM movement WHERE ref_type = 'transfer' AND ref_id = ? AND kind = 'transfer_in' "
+                      "AND warehouse = ? LIMIT 1", (tid, dst)):
+            self._advance_transfer(conn, tid, "received", now, to_warehouse=dst)
+        self._record_receipt(conn, tid, None, None)  # receipts that came before the document
+        self._append_change(conn, "transfer", tid, dst, "upsert", data)
         return True
 
     # -- transfers ordered at central ------------------------------------------------
@@ -194,8 +208,10 @@ class ChangesMixin:
                           to_warehouse: str | None = None) -> None:
         """Move a transfer forward (open -> in_transit -> received), never back; movements may
         arrive before the document, so an unknown id becomes a stub the document completes."""
-        row = self.one(conn, "SELECT status, from_warehouse FROM transfer WHERE id = ?", (tid,))
+        row = self.one(conn, "SELECT status, from_warehouse, to_warehouse FROM transfer WHERE id = ?", (tid,))
         received = now if status == "received" else None
+        if row is not None and self._foreign(row, from_warehouse, to_warehouse):
+            return
         if row is None:
             self.run(conn, "INSERT INTO transfer (id, from_warehouse, to_warehouse, status, created_at, "
                            "in_transit_at, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -210,6 +226,16 @@ class ChangesMixin:
                            "received_at = COALESCE(received_at, ?), updated_at = ? WHERE id = ?",
                      (status, now, received, now, tid))
 
+    @staticmethod
+    def _foreign(row, from_warehouse: str | None, to_warehouse: str | None) -> bool:
+        """Movements of a warehouse that is neither this transfer's source (shipping) nor
+        its destination or source (receiving): they stay that warehouse's stock facts,
+        but they do not move the transfer on."""
+        if from_warehouse is not None and row["from_warehouse"] not in (None, from_warehouse):
+            return True
+        return (to_warehouse is not None and row["to_warehouse"] not in (None, to_warehouse)
+                and row["from_warehouse"] != to_warehouse)
+
     # -- receipts back to the source ------------------------------------------------------
 
     def _record_receipt(self, conn, tid: str, warehouse: str | None, deltas: dict[tuple, float] | None) -> None:
@@ -219,16 +245,21 @@ class ChangesMixin:
         inserted (each counted once, as the stock projection); None reads them all from the
         movements, for when the source becomes known after receipts arrived. Cumulative, so
         the log's newest-version-per-key compaction loses nothing. Caller holds the change lock."""
-        t = self.one(conn, "SELECT from_warehouse, to_warehouse, shipped FROM transfer WHERE id = ?", (tid,))
+        t = self.one(conn, "SELECT from_warehouse, to_warehouse, shipped, ordered FROM transfer WHERE id = ?", (tid,))
         src = t["from_warehouse"] if t else None
         if src is None or warehouse == src:
             return  # a source receiving its own transfer takes the goods out of its transit bin itself
+        if t["shipped"] is None and t["ordered"] is None:
+            return  # where it goes is a receipt's word only, until the source's document or central's order
+        dst = t["to_warehouse"]
+        if warehouse is not None and warehouse != dst:
+            return  # not the destination: its transfer_in movements empty nobody's transit bin
         prev = self._current(conn, "transfer_receipt", tid, src)
         if deltas is None:
             got = {(r["sku"], r["lot"] or "", r["serial"] or ""): r["qty"] for r in self.all(
                 conn, "SELECT sku, lot, serial, sum(qty) AS qty FROM movement WHERE ref_type = 'transfer' "
-                      "AND ref_id = ? AND kind = 'transfer_in' AND warehouse <> ? GROUP BY sku, lot, serial",
-                (tid, src))}
+                      "AND ref_id = ? AND kind = 'transfer_in' AND warehouse = ? GROUP BY sku, lot, serial",
+                (tid, dst))}
         else:
             got = {(r["sku"], r["lot"] or "", r["serial"] or ""): r["qty"]
                    for r in (prev["data"]["received"] if prev else [])}
