@@ -12,12 +12,14 @@ it, and what the edge does with it travels up as movements. A change the
 edge refuses for any other reason (an item whose tracking cannot change, a
 line for an unknown item) is skipped and becomes a ``sync_refused``
 exception for a supervisor; the cursor moves on, so one bad record never
-stops the rest of the company's changes.
+stops the rest of the company's changes. It is tried again after every page
+(``sync_deferred``): what it lacked may come later in the feed.
 
 Applying a change twice, or from cursor 0 again, ends in the same state.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Callable
 
@@ -162,7 +164,8 @@ def _why(exc: BaseException) -> str:
 
 
 def apply_change(conn: sqlite3.Connection, change: dict) -> str:
-    """Apply one change in its own SAVEPOINT; APPLIED, KEPT or REFUSED (with an exception row)."""
+    """Apply one change in its own SAVEPOINT; APPLIED, KEPT or REFUSED (with an
+    exception row, and kept in sync_deferred to be tried again)."""
     handler = HANDLERS.get(change["kind"])
     conn.execute("SAVEPOINT sync_change")
     try:
@@ -175,13 +178,43 @@ def apply_change(conn: sqlite3.Connection, change: dict) -> str:
         detail = f"central's {change['kind']} {change['key']} was not applied: {_why(exc)}"
         # Once per refusal: a replay of the same change (from cursor 0, say) adds nothing.
         ref = (change["kind"], change["key"][:64])
-        if conn.execute("SELECT 1 FROM exception WHERE kind = 'sync_refused' AND status = 'open' AND ref_type = ? "
-                        "AND ref_id = ? AND detail = ?", (*ref, detail)).fetchone() is None:
-            exceptions.raise_(conn, "sync_refused", detail, ref_type=ref[0], ref_id=ref[1],
-                              data={"cursor": change["cursor"], "op": change["op"]})
+        row = conn.execute("SELECT id FROM exception WHERE kind = 'sync_refused' AND status = 'open' AND ref_type = ? "
+                           "AND ref_id = ? AND detail = ?", (*ref, detail)).fetchone()
+        exc_id = row["id"] if row else exceptions.raise_(
+            conn, "sync_refused", detail, ref_type=ref[0], ref_id=ref[1],
+            data={"cursor": change["cursor"], "op": change["op"]})["id"]
+        conn.execute("INSERT INTO sync_deferred (kind, key, cursor, change, exception_id) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT (kind, key) DO UPDATE SET cursor = excluded.cursor, change = excluded.change, "
+                     "exception_id = excluded.exception_id WHERE excluded.cursor >= sync_deferred.cursor",
+                     (change["kind"], change["key"], change["cursor"], json.dumps(change), exc_id))
         return REFUSED
     conn.execute("RELEASE sync_change")
+    _settle_deferred(conn, change)
     return outcome
+
+
+def _settle_deferred(conn: sqlite3.Connection, change: dict) -> None:
+    """A change of a key that was refused before applied: the refusal is over."""
+    row = conn.execute("SELECT cursor, exception_id FROM sync_deferred WHERE kind = ? AND key = ?",
+                       (change["kind"], change["key"])).fetchone()
+    if row is None or row["cursor"] > change["cursor"]:
+        return  # nothing waiting, or a newer version waits (this one came from a replay)
+    conn.execute("DELETE FROM sync_deferred WHERE kind = ? AND key = ?", (change["kind"], change["key"]))
+    if row["exception_id"] is not None:
+        how = "applied once what it needed had come from central" if row["cursor"] == change["cursor"] \
+            else "a later version from central applied"
+        exceptions.close(conn, row["exception_id"], user_id=None, action_name="sync_applied", resolution=how)
+
+
+def retry_deferred(conn: sqlite3.Connection, skip: set[tuple[str, str]] = frozenset()) -> int:
+    """Try every refused change again (master data first), after a page brought
+    what they may have lacked; the number that applied now."""
+    waiting = [json.loads(r["change"]) for r in conn.execute("SELECT change FROM sync_deferred")]
+    applied = 0
+    for change in sorted(waiting, key=lambda c: (ORDER.get(c["kind"], len(ORDER)), c["cursor"])):
+        if (change["kind"], change["key"]) not in skip and apply_change(conn, change) != REFUSED:
+            applied += 1
+    return applied
 
 
 def apply_page(conn: sqlite3.Connection, page: dict, after: int) -> dict:
@@ -200,6 +233,7 @@ def apply_page(conn: sqlite3.Connection, page: dict, after: int) -> dict:
         counts[outcome] += 1
         if outcome == REFUSED:
             refused.append(change["key"])
+    counts[APPLIED] += retry_deferred(conn, skip={(c["kind"], c["key"]) for c in page["changes"]})
     conn.execute("UPDATE sync_state SET down_cursor = ?, changes_applied = changes_applied + ? WHERE id = 1",
                  (page["cursor"], counts[APPLIED]))
     return dict(counts, cursor=page["cursor"], refused_keys=refused)

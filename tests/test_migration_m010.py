@@ -23,7 +23,7 @@ def test_commands_applied_before_m010_are_still_known_after_it(tmp_path):
     migrations.apply(sqlite_utils.Database(conn), stop_before="m010_command_rowid")
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('pin_salt', 'cafe')")
     conn.close()
-    assert pending_migrations(path) == ["m010_command_rowid"]
+    assert pending_migrations(path)[0] == "m010_command_rowid"  # later ones pending too
     assert _columns(path)[0] == "id"  # the old layout: keyed by the id itself
 
     # Commands applied on the old table, through the writer as the server would.

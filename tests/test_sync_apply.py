@@ -225,6 +225,34 @@ def test_from_cursor_zero_gives_the_same_state_as_incremental(edge, template, tm
     assert_verified(fresh)
 
 
+def test_from_cursor_zero_in_pages_a_document_before_its_item_applies_once_the_item_comes(edge, template, tmp_path):
+    # Central keeps each key at the position of its last change: an item updated
+    # after the order that names it comes after the order. Before, an edge reading
+    # from 0 in pages refused the order on its page and never saw it again.
+    log = change_log() + [("item", "N-2", "upsert", {"tracking": "lot", "description": "later"})]
+    incremental = edge
+    for start in range(0, len(log), 3):
+        apply(incremental, page(*log[start:start + 3], start=start + 1, more=start + 3 < len(log)))
+    fresh = str(tmp_path / "fresh.db")
+    shutil.copy(template, fresh)
+    newest = [{"cursor": c, "kind": k, "key": key, "op": op, "data": d} for c, k, key, op, d in newest_only(log)]
+    after = 0
+    for start in range(0, len(newest), 3):
+        chunk = newest[start:start + 3]
+        apply(fresh, {"changes": chunk, "cursor": chunk[-1]["cursor"], "more": start + 3 < len(newest)}, after=after)
+        after = chunk[-1]["cursor"]
+    assert q(fresh, "SELECT sku, qty, lot FROM po_line WHERE po_id = 'PO-7'") == [
+        {"sku": "N-2", "qty": 5.0, "lot": "L1"}]
+    assert dump(fresh)["barcode"] == dump(incremental)["barcode"]
+    assert dump(fresh)["purchase_order"] == dump(incremental)["purchase_order"]
+    # The refusals that waited are resolved, not left for a supervisor; only SKU-009's stands.
+    open_refusals = q(fresh, "SELECT ref_id FROM exception WHERE kind = 'sync_refused' AND status = 'open'")
+    assert open_refusals == [{"ref_id": "SKU-009"}]
+    settled = q(fresh, "SELECT ref_id, action, resolution FROM exception WHERE status = 'resolved'")
+    assert settled and all(r["action"] == "sync_applied" for r in settled)
+    assert q(fresh, "SELECT kind, key FROM sync_deferred") == [{"kind": "item", "key": "SKU-009"}]
+
+
 # -- the ledger's seq is gap-free --------------------------------------------------------------
 
 def test_seq_stays_gap_free_when_jobs_and_transactions_roll_back(edge):
