@@ -36,7 +36,7 @@ def read(conn: sqlite3.Connection) -> dict:
     up = state["up_cursor"] if state else 0
     now = datetime.now(timezone.utc)
     oldest = conn.execute("SELECT recorded_at FROM movement WHERE seq = ?", (up + 1,)).fetchone()
-    outbox = conn.execute("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL").fetchone()[0]
+    outbox = conn.execute("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL AND refused_at IS NULL").fetchone()[0]
     failures = state["failures"] if state else 0
     configured = bool(state and state["central_url"])
     if not configured:

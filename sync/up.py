@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from edge.ledger import utcnow
 from edge.wal_sync import database_file, make_durable
+from edge.workflows import sync_outbox
 from sync import status
-from sync.client import BadAnswer, CentralClient, Gap
+from sync.client import BadAnswer, CentralClient, Gap, Refused
 
 COLUMNS = ("seq", "id", "kind", "sku", "lot", "serial", "qty", "from_bin", "to_bin", "ref_type", "ref_id",
            "reason", "user_id", "device_id", "command_id", "replayed", "scanned_at", "recorded_at")
@@ -115,17 +116,35 @@ def push_movements(read, prep, write, client: CentralClient, warehouse: str, cur
 OUTBOX_BATCH = 100
 
 
+# What central says of the documents themselves: sending them again changes nothing.
+# (401 is this edge's token and 429 a pause: those stop the round, as any error does.)
+DOCUMENT_REFUSALS = frozenset({400, 403, 404, 409, 413, 422})
+
 def push_outbox(read, write, client: CentralClient, warehouse: str) -> int:
-    """Send unsent outbox rows in id order, 100 at a time; how many were sent."""
+    """Send unsent outbox rows in id order, 100 at a time; how many were sent.
+
+    A batch central refuses is sent again one document at a time, and a document
+    it refuses alone is set aside with central's answer for a supervisor: one bad
+    document must not hold up the others, or the movements sent after them."""
     total = 0
     while True:
-        rows = read.execute("SELECT id, kind, key, body FROM sync_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
-                            (OUTBOX_BATCH,)).fetchall()
+        rows = read.execute("SELECT id, kind, key, body FROM sync_outbox WHERE sent_at IS NULL "
+                            "AND refused_at IS NULL ORDER BY id LIMIT ?", (OUTBOX_BATCH,)).fetchall()
         if not rows:
             return total
         make_durable(database_file(read))  # as prepare() says
         documents = [{"kind": r["kind"], "key": r["key"], "data": json.loads(r["body"])} for r in rows]
-        client.post_documents(warehouse, documents)
+        try:
+            client.post_documents(warehouse, documents)
+        except Refused as exc:
+            if exc.status not in DOCUMENT_REFUSALS:
+                raise
+            if len(rows) == 1:
+                write(lambda conn, row=rows[0], e=exc: _set_aside(conn, row, e))
+                continue
+            for row, doc in zip(rows, documents):
+                total += _push_one(write, client, warehouse, row, doc)
+            continue
         ids = [r["id"] for r in rows]
 
         def mark(conn, ids=ids):
@@ -134,3 +153,23 @@ def push_outbox(read, write, client: CentralClient, warehouse: str) -> int:
             conn.execute("UPDATE sync_state SET documents_sent = documents_sent + ? WHERE id = 1", (len(ids),))
         write(mark)
         total += len(ids)
+
+
+def _push_one(write, client: CentralClient, warehouse: str, row, doc: dict) -> int:
+    try:
+        client.post_documents(warehouse, [doc])
+    except Refused as exc:
+        if exc.status not in DOCUMENT_REFUSALS:
+            raise
+        write(lambda conn: _set_aside(conn, row, exc))
+        return 0
+
+    def mark(conn):
+        conn.execute("UPDATE sync_outbox SET sent_at = ? WHERE id = ?", (utcnow(), row["id"]))
+        conn.execute("UPDATE sync_state SET documents_sent = documents_sent + 1 WHERE id = 1")
+    write(mark)
+    return 1
+
+
+def _set_aside(conn, row, exc: Refused) -> None:
+    sync_outbox.set_aside(conn, row["id"], row["kind"], row["key"], str(exc))

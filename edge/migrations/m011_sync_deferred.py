@@ -14,6 +14,10 @@ def m011_sync_deferred(db):
     central's cursor reset) met the order first, on an earlier page, refused it,
     and never saw it again. A refused change waits here and is tried again after
     every page until it applies or a newer version of its key replaces it.
+
+    Up, a document central refuses for what it says (4xx) is set aside
+    (sync_outbox.refused_at) with central's answer, for a supervisor, instead of
+    being sent again every round and holding up the movements behind it.
     """
     _run_script(db, """
     CREATE TABLE sync_deferred (
@@ -24,4 +28,6 @@ def m011_sync_deferred(db):
         exception_id INTEGER REFERENCES exception(id),
         PRIMARY KEY (kind, key)
     );
+    ALTER TABLE sync_outbox ADD COLUMN refused_at TEXT;
+    ALTER TABLE sync_outbox ADD COLUMN refusal TEXT;
     """)

@@ -5,4 +5,4 @@ owns its tables (its migration in edge/migrations.py). No Flask here.
 Importing this package loads every workflow, so every command type exists.
 """
 from edge.workflows import counting, picking, putaway, receiving, transfers  # noqa: F401
-from edge.workflows import exceptions, moves, returns, transfers_floor  # noqa: F401
+from edge.workflows import exceptions, moves, returns, sync_outbox, transfers_floor  # noqa: F401
