@@ -56,7 +56,7 @@ export class Api {
     }
     // A proxy or captive portal answering for the edge is as good as no edge.
     if ([502, 503, 504].includes(response.status) && !problem.type) throw new Offline(problem.detail);
-    throw new ApiError(problem);
+    throw new ApiError({ status: response.status, ...problem });
   }
 
   get(path, query, options) {

@@ -78,6 +78,19 @@ export class IdbStore {
     await this.db.delete("attention", id);
   }
 
+  /** Back from "needs attention" to the end of the outbox, in one transaction:
+   *  a tab closed half-way must not leave the command in neither list. */
+  async retry(id) {
+    const tx = this.db.transaction(["outbox", "attention"], "readwrite");
+    const command = await tx.objectStore("attention").get(id);
+    if (command) {
+      const { problem, rejected_at, seq, ...again } = command;  // eslint-disable-line no-unused-vars
+      await tx.objectStore("attention").delete(id);
+      await tx.objectStore("outbox").add(again);
+    }
+    await tx.done;
+  }
+
   async cacheGet(key) {
     return this.db.get("cache", key);
   }

@@ -19,6 +19,17 @@ export class SignedOut extends Error {
 
 const BATCH = 100;
 
+/**
+ * An answer to the whole request that no resend can change: too large (413,
+ * from the edge or a proxy in front of it), or the edge's own problem saying it
+ * cannot read it (400, 415, 422 with a problem type; a captive portal's 400
+ * page is no such answer, and its commands must wait, not be set aside).
+ */
+function refusesTheRequest(error) {
+  if (error?.status === 413) return true;
+  return [400, 415, 422].includes(error?.status) && Boolean(error?.problem?.type);
+}
+
 /** 16 bytes as a UUID's text: lower-case hex, 8-4-4-4-12. */
 function uuidText(b) {
   const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
@@ -78,9 +89,16 @@ export class Outbox {
    * send:   async (commands) => [{id, status, problem?, movements?}], one per command, in order;
    *         throws Offline or SignedOut, anything else is a failed attempt
    * online: () => boolean, the browser's idea of the network (navigator.onLine)
+   * locks:  a LockManager (navigator.locks): every tab of the app has its own
+   *         Outbox over the same IndexedDB, and one sends at a time, so two
+   *         tabs never send the same commands (the edge judges a refused
+   *         command again, so the second tab could hear "applied" where the
+   *         first heard "rejected")
    */
-  constructor({ store, send, online = () => true, now = () => new Date(), newId = uuid7 }) {
-    Object.assign(this, { store, send, online, now, newId });
+  constructor({ store, send, online = () => true, now = () => new Date(), newId = uuid7,
+    locks = globalThis.navigator?.locks ?? null }) {
+    Object.assign(this, { store, send, online, now, newId, locks });
+    this.batchSize = BATCH;  // smaller after the edge refused a batch as too large
     this.userId = null;
     this.listeners = new Set();
     this.sending = null;
@@ -156,6 +174,13 @@ export class Outbox {
     this.emit({ type: "state" });
   }
 
+  /** "Send again" from needs attention: back to the end of the queue in one step, then send. */
+  async retry(id) {
+    await this.store.retry(id);
+    this.emit({ type: "state" });
+    this.flush().catch((error) => console.error("outbox flush failed", error));
+  }
+
   /**
    * Send what is pending, in order, until it is all answered or the edge is
    * out of reach. Concurrent calls share one run, and a call made during a
@@ -170,7 +195,7 @@ export class Outbox {
       try {
         do {
           this.again = false;
-          await this.sendAll();
+          await (this.locks ? this.locks.request("floorscan-outbox", () => this.sendAll()) : this.sendAll());
         } while (this.again && this.reachable !== false);
       } finally {
         this.sending = null;
@@ -183,19 +208,43 @@ export class Outbox {
   async sendAll() {
     if (this.userId === null) return;
     for (;;) {
-      const batch = await this.pending(BATCH);
+      const batch = await this.pending(this.batchSize);
       if (!batch.length) return;
       let results;
       try {
         results = await this.send(batch.map(wire));
       } catch (error) {
+        if (refusesTheRequest(error)) {
+          await this.refused(batch, error);
+          continue;
+        }
         await this.failed(batch, error);
         return;
       }
       this.reachable = true;
       this.lastError = null;
-      await this.reconcile(batch, results);
+      this.batchSize = Math.min(BATCH, this.batchSize * 2);  // back up after a refusal made it small
+      // A command the answer left out goes again with the next run, not at once.
+      if (!(await this.reconcile(batch, results))) return;
     }
+  }
+
+  /**
+   * The edge refused the request as a whole (413: too many or too large; 400,
+   * 415, 422: it could not read it): sending the same batch again would get the
+   * same answer forever, with everything behind it waiting. Send halves until
+   * one command alone is refused; that one goes to needs attention.
+   */
+  async refused(batch, error) {
+    this.reachable = true;
+    if (batch.length > 1) {
+      this.batchSize = Math.ceil(batch.length / 2);
+      return;
+    }
+    const [command] = batch;
+    const problem = error.problem ?? { status: error.status, title: "Refused", detail: String(error.message) };
+    await this.store.reject(command.id, problem);
+    this.emit({ type: "result", command, result: { id: command.id, status: "rejected", problem } });
   }
 
   async failed(batch, error) {
@@ -212,11 +261,16 @@ export class Outbox {
     }
   }
 
+  /** Settle each answered command; false if any went unanswered (it stays queued). */
   async reconcile(batch, results) {
     const byId = new Map(results.map((r) => [r.id, r]));
+    let all = true;
     for (const command of batch) {
       const result = byId.get(command.id);
-      if (!result) continue; // no answer for it: it stays queued and goes again
+      if (!result) {
+        all = false;
+        continue;
+      }
       if (result.status === "applied" || result.status === "duplicate") {
         await this.store.remove(command.id);
       } else {
@@ -224,6 +278,7 @@ export class Outbox {
       }
       this.emit({ type: "result", command, result });
     }
+    return all;
   }
 
   /** Flush now, whenever the browser says the network is back, and every `every` ms. */
@@ -274,4 +329,13 @@ export class MemoryStore {
   async attention() { return structuredClone(this.rejected); }
 
   async dismiss(id) { this.rejected = this.rejected.filter((c) => c.id !== id); }
+
+  async retry(id) {
+    const command = this.rejected.find((c) => c.id === id);
+    this.rejected = this.rejected.filter((c) => c.id !== id);
+    if (command) {
+      const { problem, rejected_at, seq, ...again } = command;  // eslint-disable-line no-unused-vars
+      this.queue.push(again);
+    }
+  }
 }

@@ -238,3 +238,104 @@ test("idle() is false from the moment add() is called until the edge has it", as
   assert.equal(await box.idle(), true);
   assert.equal(edge.applied.length, 1);
 });
+
+/** An ApiError-like refusal of the whole request, as api.js throws it. */
+function refusal(status, type = "https://floorscan.dev/problems/too-large") {
+  const error = new Error(`HTTP ${status}`);
+  error.status = status;
+  error.problem = { type, title: "Refused", status, detail: `refused with ${status}` };
+  return error;
+}
+
+test("a batch refused as too large is sent in halves; a command too large alone needs attention", async () => {
+  // Before: the same 100 commands went again every 15 s, forever, and all behind them waited.
+  const edge = fakeEdge();
+  const send = edge.send;
+  const box = outbox(edge, { online: () => false });  // queued first, sent by one flush
+  const sizes = [];
+  box.send = async (commands) => {
+    sizes.push(commands.length);
+    if (commands.length > 30 || commands.some((c) => c.payload.huge)) throw refusal(413);
+    return send(commands);
+  };
+  const made = [];
+  for (let i = 0; i < 120; i++) made.push((await box.add("move", { qty: i + 1, huge: i === 70 })).id);
+  await box.flush();
+  assert.deepEqual(await box.pending(), []);
+  const [stuck] = await box.attention();
+  assert.equal(stuck.id, made[70]);
+  assert.equal(stuck.problem.status, 413);
+  assert.deepEqual(edge.applied.map((c) => c.id), made.filter((_, i) => i !== 70));  // in order, once each
+  assert.ok(sizes.length < 40, `took ${sizes.length} requests`);
+});
+
+test("a whole-request 422 from the edge sets aside one command; a captive portal's 400 does not", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge);
+  box.send = async () => { throw refusal(400, null); };  // a Wi-Fi login page, say
+  await box.add("move", { qty: 1 });
+  await box.flush();
+  assert.equal((await box.pending()).length, 1);
+  assert.deepEqual(await box.attention(), []);
+  box.send = async () => { throw refusal(422, "https://floorscan.dev/problems/validation"); };
+  await box.flush();
+  assert.deepEqual(await box.pending(), []);
+  assert.equal((await box.attention())[0].problem.status, 422);
+});
+
+test("an answer that leaves a command out ends the run instead of resending at once", async () => {
+  const edge = fakeEdge();
+  const box = outbox(edge, { online: () => false });
+  let calls = 0;
+  box.send = async (commands) => {
+    calls += 1;
+    return commands.slice(1).map((c) => ({ id: c.id, status: "applied" }));
+  };
+  await box.add("move", { qty: 1 });
+  await box.add("move", { qty: 2 });
+  await box.flush();
+  assert.equal(calls, 1);
+  assert.equal((await box.pending()).length, 1);
+});
+
+test("two tabs over one store send each command once", async () => {
+  // Before: each tab read the same queue and sent the same ids; the edge judges a
+  // refused command again, so one tab could show "rejected" for a pick the other
+  // tab's copy had applied.
+  const edge = fakeEdge();
+  const store = new MemoryStore();
+  let held = Promise.resolve();
+  const locks = {  // a LockManager of one lock, as navigator.locks gives every tab
+    request(name, fn) {
+      const run = held.then(() => fn());
+      held = run.catch(() => {});
+      return run;
+    },
+  };
+  const slowSend = async (commands) => {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return edge.send(commands);
+  };
+  const tabA = new Outbox({ store, send: slowSend, newId: () => `cmd-${++counter}`, locks });
+  const tabB = new Outbox({ store, send: slowSend, newId: () => `cmd-${++counter}`, locks });
+  tabA.userId = tabB.userId = 7;
+  for (let i = 0; i < 5; i++) await store.add({ id: `t-${i}`, type: "move", at: "x", replay: false, payload: {}, user_id: 7 });
+  await Promise.all([tabA.flush(), tabB.flush()]);
+  const sent = edge.batches.flat().map((c) => c.id);
+  assert.deepEqual(sent, ["t-0", "t-1", "t-2", "t-3", "t-4"]);
+});
+
+test("send again moves a command back to the end of the queue in one step", async () => {
+  const edge = fakeEdge({ refuse: (c) => (c.payload.qty === 1 && !c.payload.fixed ? { title: "No" } : null) });
+  const box = outbox(edge);
+  const first = await box.add("move", { qty: 1 });
+  await box.flush();
+  assert.equal((await box.attention()).length, 1);
+  edge.seen.clear();
+  await box.store.update({});  // nothing
+  box.store.rejected[0].payload.fixed = true;
+  await box.retry(first.id);
+  await box.flush();
+  assert.deepEqual(await box.attention(), []);
+  assert.deepEqual(edge.applied.map((c) => c.id), [first.id]);
+});

@@ -25,10 +25,7 @@ export function mount(app, root) {
   }
 
   async function retry(command) {
-    const { problem, rejected_at, seq, ...again } = command;
-    await app.outbox.dismiss(command.id);
-    await app.store.add(again);
-    app.outbox.flush().catch(() => {});
+    await app.outbox.retry(command.id);
     render();
   }
 
