@@ -13,6 +13,7 @@ DEFAULTS = {
     "GS_SUBSTITUTE": None,          # e.g. "~" when scanners send FNC1 as a tilde
     "SOCKETIO_MESSAGE_QUEUE": None, # redis://... to run several workers
     "EVENT_FLUSH_SECONDS": 0.25,    # live-event coalescing window
+    "SOCKET_SWEEP_SECONDS": 30.0,   # live connections on an expired/revoked token closed this often; 0: never
     "WRITE_TIMEOUT_SECONDS": 60.0,  # a request waits this long for the writer, then 503
     "SYNCHRONOUS": "FULL",          # SQLite durability; FULL survives power loss
     "CORS_ORIGINS": [],

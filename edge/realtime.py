@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
+from datetime import datetime, timezone
 
 from flask import current_app, request
 from flask_socketio import SocketIO, join_room, leave_room
@@ -27,6 +29,7 @@ def init_app(app) -> None:
                       message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"))
     app.extensions["floorscan_realtime"] = _Pending(float(app.config["EVENT_FLUSH_SECONDS"]))
     app.wsgi_app = _SocketIOPathsOnly(app.wsgi_app, app)
+    app.extensions["floorscan_sweep"] = _Sweeper(app, float(app.config["SOCKET_SWEEP_SECONDS"]))
 
 
 class _SocketIOPathsOnly:
@@ -68,8 +71,10 @@ def on_connect(auth=None):
     if user is None:
         # Refuses the connection; the client sees connect_error with this message.
         raise ConnectionRefusedError("unauthorized: sign in and pass auth={token}")
-    # Remember which connections ride on which token, so signing out closes them.
+    # Remember which connections ride on which token, so signing out closes them
+    # (and the sweep below closes them when the token expires or its user goes).
     join_room(f"token:{hash_token(token)}")
+    current_app.extensions["floorscan_sweep"].start()
     join_room(f"user:{user['id']}")
     join_room(f"role:{user['role']}")
     if user["role"] in ("supervisor", "admin"):
@@ -103,6 +108,64 @@ def close_token(token: str) -> None:
         return
     for sid, _ in list(manager.get_participants("/", room)):
         socketio.server.disconnect(sid, namespace="/")
+
+
+class _Sweeper:
+    """Closes this process's live connections whose token has expired or been
+    revoked, or whose user was deactivated, every ``every`` seconds.
+
+    A connection is checked when it connects; REST checks the token on every
+    request, but an open socket kept receiving supervisor events for as long as
+    it stayed up. Each worker sweeps its own connections, so this also closes
+    what a sign-out on another worker could not reach (a Redis message queue
+    has no disconnect_room)."""
+
+    def __init__(self, app, every: float):
+        self.app, self.every = app, every
+        self.started = False
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        with self.lock:
+            if self.started or self.every <= 0:
+                return
+            self.started = True
+        socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.every)
+            try:
+                sweep(self.app)
+            except Exception:  # noqa: BLE001 - the next pass tries again
+                log.exception("live connection sweep failed")
+
+
+def sweep(app) -> int:
+    """One pass (see _Sweeper); the number of connections closed."""
+    rooms = socketio.server.manager.rooms.get("/", {})
+    by_token = {room[len("token:"):]: list(sids) for room, sids in list(rooms.items())
+                if isinstance(room, str) and room.startswith("token:") and sids}
+    if not by_token:
+        return 0
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    hashes = list(by_token)
+    good: set[str] = set()
+    with app.app_context():
+        conn = app.extensions["floorscan"].read()
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i:i + 500]
+            good.update(r[0] for r in conn.execute(
+                f"SELECT s.token_hash FROM session s JOIN user u ON u.id = s.user_id "
+                f"WHERE s.token_hash IN ({','.join('?' * len(chunk))}) AND s.revoked_at IS NULL AND u.active "
+                f"AND s.expires_at > ?", [*chunk, now]))
+    closed = 0
+    for digest, sids in by_token.items():
+        if digest not in good:
+            for sid in sids:
+                socketio.server.disconnect(sid, namespace="/")
+                closed += 1
+    return closed
 
 
 class _Pending:
