@@ -122,6 +122,7 @@ class _Sweeper:
 
     def __init__(self, app, every: float):
         self.app, self.every = app, every
+        self.server = socketio.server  # this app's; a later init_app (tests make many apps) replaces it
         self.started = False
         self.lock = threading.Lock()
 
@@ -133,7 +134,7 @@ class _Sweeper:
         socketio.start_background_task(self._run)
 
     def _run(self) -> None:
-        while True:
+        while socketio.server is self.server:  # else another app took the Socket.IO server over
             time.sleep(self.every)
             try:
                 sweep(self.app)
@@ -143,8 +144,11 @@ class _Sweeper:
 
 def sweep(app) -> int:
     """One pass (see _Sweeper); the number of connections closed."""
-    rooms = socketio.server.manager.rooms.get("/", {})
-    by_token = {room[len("token:"):]: list(sids) for room, sids in list(rooms.items())
+    server = app.extensions["floorscan_sweep"].server
+    if server is not socketio.server:
+        return 0  # not this app's connections any more
+    rooms = dict(server.manager.rooms.get("/", {}))  # a copy: connections come and go meanwhile
+    by_token = {room[len("token:"):]: list(sids) for room, sids in rooms.items()
                 if isinstance(room, str) and room.startswith("token:") and sids}
     if not by_token:
         return 0
@@ -163,7 +167,7 @@ def sweep(app) -> int:
     for digest, sids in by_token.items():
         if digest not in good:
             for sid in sids:
-                socketio.server.disconnect(sid, namespace="/")
+                server.disconnect(sid, namespace="/")
                 closed += 1
     return closed
 

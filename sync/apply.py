@@ -183,6 +183,11 @@ def apply_change(conn: sqlite3.Connection, change: dict) -> str:
         exc_id = row["id"] if row else exceptions.raise_(
             conn, "sync_refused", detail, ref_type=ref[0], ref_id=ref[1],
             data={"cursor": change["cursor"], "op": change["op"]})["id"]
+        before = conn.execute("SELECT exception_id FROM sync_deferred WHERE kind = ? AND key = ?",
+                              (change["kind"], change["key"])).fetchone()
+        if before is not None and before["exception_id"] not in (None, exc_id):
+            exceptions.close(conn, before["exception_id"], user_id=None, action_name="sync_refused_again",
+                             resolution=f"refused again for another reason (exception {exc_id})")
         conn.execute("INSERT INTO sync_deferred (kind, key, cursor, change, exception_id) VALUES (?,?,?,?,?) "
                      "ON CONFLICT (kind, key) DO UPDATE SET cursor = excluded.cursor, change = excluded.change, "
                      "exception_id = excluded.exception_id WHERE excluded.cursor >= sync_deferred.cursor",
@@ -209,6 +214,8 @@ def _settle_deferred(conn: sqlite3.Connection, change: dict) -> None:
 def retry_deferred(conn: sqlite3.Connection, skip: set[tuple[str, str]] = frozenset()) -> int:
     """Try every refused change again (master data first), after a page brought
     what they may have lacked; the number that applied now."""
+    # A refusal a supervisor closed is not tried again: they have dealt with it.
+    conn.execute("DELETE FROM sync_deferred WHERE exception_id IN (SELECT id FROM exception WHERE status = 'resolved')")
     waiting = [json.loads(r["change"]) for r in conn.execute("SELECT change FROM sync_deferred")]
     applied = 0
     for change in sorted(waiting, key=lambda c: (ORDER.get(c["kind"], len(ORDER)), c["cursor"])):

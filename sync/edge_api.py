@@ -27,7 +27,7 @@ bp = Blueprint("sync", __name__, url_prefix="/api/v1")
 TAGS = ("sync",)
 STATUS_POLL_S = 2.0
 # What makes a new event: not the timestamps of every quiet round.
-WATCHED = ("status", "backlog", "up_cursor", "down_cursor", "outbox_pending", "last_error", "failures")
+WATCHED = ("status", "backlog", "up_cursor", "down_cursor", "outbox_pending", "outbox_refused", "last_error", "failures")
 # ... but at least this often, so "last success" on a screen stays fresh.
 HEARTBEAT_S = 30.0
 

@@ -37,6 +37,7 @@ def read(conn: sqlite3.Connection) -> dict:
     now = datetime.now(timezone.utc)
     oldest = conn.execute("SELECT recorded_at FROM movement WHERE seq = ?", (up + 1,)).fetchone()
     outbox = conn.execute("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL AND refused_at IS NULL").fetchone()[0]
+    refused = conn.execute("SELECT count(*) FROM sync_outbox WHERE refused_at IS NOT NULL").fetchone()[0]
     failures = state["failures"] if state else 0
     configured = bool(state and state["central_url"])
     if not configured:
@@ -55,6 +56,7 @@ def read(conn: sqlite3.Connection) -> dict:
         "backlog": max(0, edge_seq - up),
         "lag_seconds": (_seconds_since(oldest["recorded_at"], now) or 0.0) if oldest else 0.0,
         "outbox_pending": outbox,
+        "outbox_refused": refused,  # set aside until a supervisor sends them again (sync_document_refused)
         "down_cursor": state["down_cursor"] if state else 0,
         "last_attempt_at": state["last_attempt_at"] if state else None,
         "last_success_at": state["last_success_at"] if state else None,
@@ -82,6 +84,12 @@ def reset_down_cursor(conn, expected: int) -> None:
     if stored != expected:
         raise RuntimeError(f"the down cursor moved from {expected} to {stored} under this sync process")
     conn.execute("UPDATE sync_state SET down_cursor = 0, updated_at = ? WHERE id = 1", (utcnow(),))
+    # What waited to be tried again carries cursors of the feed central lost; the
+    # feed read again refuses afresh whatever is still refused.
+    conn.execute("UPDATE exception SET status = 'resolved', resolved_at = ?, resolution = ?, action = "
+                 "'sync_reset' WHERE status = 'open' AND id IN (SELECT exception_id FROM sync_deferred)",
+                 (utcnow(), "central's change feed is read again from the start"))
+    conn.execute("DELETE FROM sync_deferred")
 
 
 def record_attempt(conn, central_url: str) -> None:

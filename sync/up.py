@@ -137,7 +137,7 @@ def push_outbox(read, write, client: CentralClient, warehouse: str) -> int:
         try:
             client.post_documents(warehouse, documents)
         except Refused as exc:
-            if exc.status not in DOCUMENT_REFUSALS:
+            if not _about_the_documents(exc):
                 raise
             if len(rows) == 1:
                 write(lambda conn, row=rows[0], e=exc: _set_aside(conn, row, e))
@@ -159,7 +159,7 @@ def _push_one(write, client: CentralClient, warehouse: str, row, doc: dict) -> i
     try:
         client.post_documents(warehouse, [doc])
     except Refused as exc:
-        if exc.status not in DOCUMENT_REFUSALS:
+        if not _about_the_documents(exc):
             raise
         write(lambda conn: _set_aside(conn, row, exc))
         return 0
@@ -169,6 +169,12 @@ def _push_one(write, client: CentralClient, warehouse: str, row, doc: dict) -> i
         conn.execute("UPDATE sync_state SET documents_sent = documents_sent + 1 WHERE id = 1")
     write(mark)
     return 1
+
+
+def _about_the_documents(exc: Refused) -> bool:
+    # Central's own problem+json (it has a type), not a proxy's or a firewall's page:
+    # those say nothing about the documents, and the round waits as for any error.
+    return exc.status in DOCUMENT_REFUSALS and bool(exc.problem.get("type"))
 
 
 def _set_aside(conn, row, exc: Refused) -> None:

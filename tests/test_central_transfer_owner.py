@@ -73,3 +73,19 @@ def test_a_stray_receipt_before_the_document_does_not_count_once_the_source_name
     [ch] = receipts(central)
     assert ch["data"]["received"] == [{"sku": "SKU-1", "lot": None, "serial": None, "qty": 2.0}]
     assert ch["data"]["to_site"] == "WH2" and ch["data"]["complete"] is False
+
+
+def test_whoever_central_hears_from_first_does_not_become_the_source(central):
+    # Before: WH3's transfer_out (or document) naming WH1's next transfer id made
+    # WH3 its source, and WH1's real document was then refused.
+    central.send([movement(1, "WH3", to_bin="A"), movement(2, "WH3", kind="transfer_out", from_bin="A",
+                                                           to_bin="TRANSIT", qty=2, ref_type="transfer",
+                                                           ref_id=TID)], "WH3")
+    forged = dict(SHIPPED, from_site="WH3")
+    r = central.client.post("/api/v1/sync/documents", headers=central.wh("WH3"), json={
+        "warehouse": "WH3", "documents": [{"kind": "transfer", "key": TID, "data": forged}]})
+    assert_problem(r, 403, field="documents[0].key", detail="is WH1's, not WH3's")
+    dispatch(central)  # WH1's own movements and document
+    t = central.store.transfer(TID)
+    assert (t["from_warehouse"], t["to_warehouse"], t["status"]) == ("WH1", "WH2", "in_transit")
+    assert len(changes_of(central, "WH2", "transfer")) == 1

@@ -44,3 +44,21 @@ def test_a_socket_is_closed_when_its_token_stops_working(app, client, auth_for, 
     other.get_received()
     post_commands(client, auth_for("admin"), command("receive", {"sku": "SKU-1", "qty": 1, "to_bin": "A-01"}))
     assert named(received(other, until={"movement.recorded"}), "movement.recorded")
+
+
+def test_an_earlier_apps_sweep_leaves_a_later_apps_connections_alone(tmp_path, app):
+    # Tests make many apps in one process and each takes the Socket.IO server over;
+    # an earlier app's sweeper found the later app's tokens unknown in its own
+    # database and closed their connections (a CI failure, in test_wf_counting).
+    from conftest import add_users, sign_in
+    from edge.app import create_app
+    other = create_app({"DATABASE": str(tmp_path / "other.db"), "TESTING": True})
+    try:
+        add_users(other)
+        listener = connect(other, sign_in(other.test_client(), "4444"))
+        assert listener.is_connected()
+        assert sweep(app) == 0
+        assert listener.is_connected()
+        assert sweep(other) == 0
+    finally:
+        other.extensions["floorscan"].close()

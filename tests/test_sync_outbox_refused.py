@@ -78,7 +78,7 @@ def test_a_refused_document_is_set_aside_and_the_others_go(edge):
     assert sync_state(edge)["documents_sent"] == 2
     conn = connect(edge, readonly=True)
     try:
-        assert read_status(conn)["outbox_pending"] == 0
+        assert (read_status(conn)["outbox_pending"], read_status(conn)["outbox_refused"]) == (0, 1)
         [exc] = exceptions.list_exceptions(conn, kind="sync_document_refused")
     finally:
         conn.close()
@@ -96,10 +96,10 @@ def test_a_refused_document_is_set_aside_and_the_others_go(edge):
         central.close()
 
 
-@pytest.mark.parametrize("status", [401, 429])
-def test_a_token_or_rate_refusal_stops_the_round_and_sets_nothing_aside(edge, status):
+@pytest.mark.parametrize("status", [401, 429, "proxy 403"])
+def test_a_token_rate_or_proxy_refusal_stops_the_round_and_sets_nothing_aside(edge, status):
     central = Scripted()
-    central.replies = [refused(status, "no")]
+    central.replies = [(403, "text/html", b"<h1>Forbidden</h1>") if status == "proxy 403" else refused(status, "no")]
     try:
         with pytest.raises(Refused):
             push(edge, central)

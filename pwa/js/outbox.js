@@ -195,7 +195,7 @@ export class Outbox {
       try {
         do {
           this.again = false;
-          await (this.locks ? this.locks.request("floorscan-outbox", () => this.sendAll()) : this.sendAll());
+          await this.sendAlone();
         } while (this.again && this.reachable !== false);
       } finally {
         this.sending = null;
@@ -203,6 +203,21 @@ export class Outbox {
       }
     })();
     return this.sending;
+  }
+
+  /** sendAll() holding the tabs' one outbox lock; without Web Locks (plain http), as is. */
+  async sendAlone() {
+    if (!this.locks) return this.sendAll();
+    let ran = false;
+    try {
+      return await this.locks.request("floorscan-outbox", () => {
+        ran = true;
+        return this.sendAll();
+      });
+    } catch (error) {
+      if (ran) throw error;
+      return this.sendAll();  // the lock itself failed: sending beats not sending
+    }
   }
 
   async sendAll() {

@@ -339,3 +339,19 @@ test("send again moves a command back to the end of the queue in one step", asyn
   assert.deepEqual(await box.attention(), []);
   assert.deepEqual(edge.applied.map((c) => c.id), [first.id]);
 });
+
+test("a lock manager that fails does not stop sending, and a send that fails is not repeated", async () => {
+  const edge = fakeEdge();
+  const broken = { request: async () => { throw new Error("SecurityError"); } };
+  const box = outbox(edge, { online: () => false, locks: broken });
+  await box.add("move", { qty: 1 });
+  await box.flush();
+  assert.equal(edge.applied.length, 1);
+  let sends = 0;
+  const working = { request: (name, fn) => fn() };
+  const failing = outbox(edge, { online: () => false, locks: working });
+  failing.send = async () => { sends += 1; throw new Error("boom"); };
+  await failing.add("move", { qty: 2 });
+  await failing.flush();
+  assert.equal(sends, 1);
+});

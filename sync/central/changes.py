@@ -11,6 +11,7 @@ reader can never see position 20 before 19 commits and then skip 19.
 from __future__ import annotations
 
 import json
+import re
 
 from edge.ledger import utcnow
 from sync.central.errors import AlreadyExists, CursorAhead, UnknownItem, UnknownKey, WrongWarehouse
@@ -21,6 +22,16 @@ TRANSFER_RANK = {"open": 0, "in_transit": 1, "received": 2}
 
 def dumps(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+EDGE_TRANSFER_ID = re.compile(r"^(?P<site>.+)-TR-[0-9]+$")
+
+
+def site_of(tid: str) -> str | None:
+    """The site an edge-numbered transfer id (``<site>-TR-<n>``) belongs to: only
+    that site can be its source, whichever warehouse central hears from first."""
+    m = EDGE_TRANSFER_ID.match(tid)
+    return m["site"] if m else None
 
 
 class ChangesMixin:
@@ -150,10 +161,11 @@ class ChangesMixin:
     def _record_shipped_transfer(self, conn, warehouse: str, data: dict, now: str, field: str) -> bool:
         tid, text, dst = data["id"], dumps(data), data["to_site"]
         row = self.one(conn, "SELECT shipped, from_warehouse, to_warehouse FROM transfer WHERE id = ?", (tid,))
-        if row is not None and row["from_warehouse"] not in (None, warehouse):
+        owner = row["from_warehouse"] if row is not None and row["from_warehouse"] else site_of(tid)
+        if owner not in (None, warehouse):
             # Only the source dispatches a transfer: another warehouse's token must not
             # rewrite what was shipped, or where to, or send it to a destination.
-            raise WrongWarehouse(f"transfer {tid!r} is {row['from_warehouse']}'s, not {warehouse}'s", field=field)
+            raise WrongWarehouse(f"transfer {tid!r} is {owner}'s, not {warehouse}'s", field=field)
         if row is not None and row["shipped"] == text:
             return False
         elsewhere = row is not None and row["to_warehouse"] not in (None, dst)
@@ -212,6 +224,8 @@ class ChangesMixin:
         received = now if status == "received" else None
         if row is not None and self._foreign(row, from_warehouse, to_warehouse):
             return
+        if from_warehouse is not None and site_of(tid) not in (None, from_warehouse):
+            return  # another site's transfer id: shipping it does not make this warehouse its source
         if row is None:
             self.run(conn, "INSERT INTO transfer (id, from_warehouse, to_warehouse, status, created_at, "
                            "in_transit_at, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
