@@ -15,6 +15,7 @@ from edge.workflows import exceptions
 from sync.client import CentralClient, Refused
 from sync.status import read as read_status
 from sync.up import push_outbox
+from test_sync_apply import q
 
 PROBLEM = "application/problem+json"
 
@@ -50,14 +51,6 @@ def push(path, central) -> int:
 
 def keys_sent(central) -> list[list[str]]:
     return [[d["key"] for d in json.loads(gzip.decompress(body))["documents"]] for _, _, body in central.requests]
-
-
-def q(path, sql, *params):
-    conn = connect(path, readonly=True)
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def test_a_refused_document_is_set_aside_and_the_others_go(edge):
