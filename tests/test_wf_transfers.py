@@ -270,6 +270,16 @@ def test_transfer_documents_are_for_supervisors_and_checked(client, auth_for, fl
     assert get(client, sup, "/api/v1/transfers", direction="inbound")["items"] == []
 
 
+def test_a_transfer_id_in_another_sites_numbering_is_refused(client, auth_for, floor):
+    # Central takes only WH3 as the source of WH3-TR-<n> (whoever it hears from first).
+    body = {"to_site": "WH2", "lines": [{"sku": "SKU-1", "qty": 1}]}
+    r = client.post("/api/v1/transfers", json=dict(body, id="WH3-TR-000007"), headers=auth_for("supervisor"))
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "id", r.get_json()
+    assert "WH3's transfer numbering" in r.get_json()["detail"]
+    assert make_transfer(client, auth_for("supervisor"), id="WH1-TR-000777")["id"] == "WH1-TR-000777"
+    assert make_transfer(client, auth_for("supervisor"), id="DOOR-7")["id"] == "DOOR-7"
+
+
 def test_transfer_ship_refusals_say_what_was_expected(client, auth_for, floor):
     picker = auth_for("picker")
     tid = make_transfer(client, auth_for("supervisor"))["id"]

@@ -150,6 +150,11 @@ def create(conn, body: TransferIn, user_id: int | None) -> dict:
         if row is None:
             raise NotFound("this site has no in-transit bin; add a bin of kind in-transit first", field="transit_bin")
         transit = row["code"]
+    m = re.match(r"^(.+)-TR-[0-9]+$", body.id or "")
+    if m and m[1] != here:
+        # <site>-TR-<n> is that site's numbering: central takes only that site as its source.
+        raise LedgerError(f"{body.id} is {m[1]}'s transfer numbering; give this site's ({here}-TR-...) "
+                          "or leave the id out", field="id")
     tid = body.id or _next_id(conn, here)
     _insert(conn, tid, here, body.to_site, "open", transit, body.note, user_id, body.lines)
     return get(conn, tid)
