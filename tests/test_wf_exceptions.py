@@ -205,3 +205,19 @@ def test_any_kind_that_asked_for_a_count_can_be_counted_or_dismissed(app, client
     assert (exc["title"], [a["name"] for a in exc["actions"]]) == ("shelf gremlin", ["count", "dismiss", "close"])
     assert resolve(client, sup, row["id"], action="dismiss").status_code == 200
     assert get(client, auth_for("counter"), "/api/v1/count-requests")["items"] == []
+
+
+def test_count_asks_again_for_every_bin_the_exception_asked_for(app, client, auth_for, floor):
+    # A replayed serial conflict asks for its own bin and the bin the serial was
+    # booked to; the queue's "count" action re-asked only the first.
+    sup = auth_for("supervisor")
+    ok(post_commands(client, sup, command("receive", {"sku": "SER-1", "serial": "S-77", "qty": 1, "to_bin": "A-01"})))
+    r = one(client, auth_for("receiver"), "receive", {"sku": "SER-1", "serial": "S-77", "qty": 1, "to_bin": "DOCK-1"},
+            replay=True)
+    [exc] = [e for e in r["exceptions"] if e["kind"] == "serial_conflict"]
+    app.extensions["floorscan"].write(lambda conn: conn.execute(
+        "UPDATE count_request SET status = 'done' WHERE exception_id = ?", (exc["id"],)))
+    assert resolve(client, sup, exc["id"], action="count").status_code == 200
+    asked = [c["bin"] for c in get(client, auth_for("counter"), "/api/v1/count-requests")["items"]
+             if c["exception_id"] == exc["id"]]
+    assert sorted(asked) == ["A-01", "DOCK-1"]

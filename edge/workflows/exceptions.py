@@ -222,12 +222,16 @@ for _name, _title in LEDGER_KINDS.items():
 
 
 def request_count(conn, exc, user, params, now):
-    """Action: make sure a counter is asked to count the exception's bin."""
-    open_request = conn.execute("SELECT 1 FROM count_request WHERE exception_id = ? AND status = 'open'",
-                                (exc["id"],)).fetchone()
-    if open_request is None and exc["bin"]:
-        conn.execute("INSERT INTO count_request (bin, sku, reason, exception_id, created_at) VALUES (?,?,?,?,?)",
-                     (exc["bin"], exc["sku"], f"{exc['kind']}: {exc['detail']}", exc["id"], now))
+    """Action: make sure a counter is asked to count the exception's bins: its own,
+    and any other it asked for (a serial conflict's bin the serial was booked to)."""
+    asked = [r[0] for r in conn.execute("SELECT DISTINCT bin FROM count_request WHERE exception_id = ? "
+                                        "ORDER BY bin", (exc["id"],))]
+    for bin_code in dict.fromkeys([b for b in (exc["bin"], *asked) if b]):
+        open_request = conn.execute("SELECT 1 FROM count_request WHERE exception_id = ? AND bin = ? "
+                                    "AND status = 'open'", (exc["id"], bin_code)).fetchone()
+        if open_request is None:
+            conn.execute("INSERT INTO count_request (bin, sku, reason, exception_id, created_at) VALUES (?,?,?,?,?)",
+                         (bin_code, exc["sku"], f"{exc['kind']}: {exc['detail']}", exc["id"], now))
 
 
 def cancel_count(conn, exc, user, params, now):
