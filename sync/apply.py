@@ -134,7 +134,7 @@ def transfer_order(conn, key, op, data):
     row = conn.execute("SELECT status FROM transfer WHERE id = ?", (key,)).fetchone()
     if op == "delete" or row is not None:
         return KEPT
-    transfers.create(conn, transfers.TransferIn.model_validate(dict(data, id=key)), None)
+    transfers.create(conn, transfers.TransferIn.model_validate(dict(data, id=key)), None, from_central=True)
     return APPLIED
 
 

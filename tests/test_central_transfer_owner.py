@@ -89,3 +89,14 @@ def test_whoever_central_hears_from_first_does_not_become_the_source(central):
     t = central.store.transfer(TID)
     assert (t["from_warehouse"], t["to_warehouse"], t["status"]) == ("WH1", "WH2", "in_transit")
     assert len(changes_of(central, "WH2", "transfer")) == 1
+
+
+def test_an_erp_id_in_a_sites_numbering_stays_the_ordered_sources(central):
+    # The numbering decides who may become a source, never against one central recorded.
+    central.client.post("/api/v1/items", json={"sku": "SKU-1"}, headers=central.erp)
+    r = central.client.post("/api/v1/transfers", headers=central.erp, json={
+        "id": "WH2-TR-000001", "from_warehouse": "WH1", "to_warehouse": "WH2", "lines": [{"sku": "SKU-1", "qty": 2}]})
+    assert r.status_code == 201, r.get_json()
+    central.send([movement(1, to_bin="A"), movement(2, kind="transfer_out", from_bin="A", to_bin="TRANSIT", qty=2,
+                                                    ref_type="transfer", ref_id="WH2-TR-000001")])
+    assert central.store.transfer("WH2-TR-000001")["status"] == "in_transit"

@@ -137,7 +137,8 @@ def _insert(conn, tid: str, from_site: str, to_site: str, status: str, transit_b
                      [(tid, n, line.sku, line.lot or "", line.qty) for n, line in enumerate(lines, 1)])
 
 
-def create(conn, body: TransferIn, user_id: int | None) -> dict:
+def create(conn, body: TransferIn, user_id: int | None, *, from_central: bool = False) -> dict:
+    """An outbound transfer; ``from_central``: central ordered it, under the id it chose."""
     here = site_id(conn)
     if body.to_site == here:
         raise LedgerError(f"this site is {here}; a transfer goes to another site", field="to_site")
@@ -151,7 +152,7 @@ def create(conn, body: TransferIn, user_id: int | None) -> dict:
             raise NotFound("this site has no in-transit bin; add a bin of kind in-transit first", field="transit_bin")
         transit = row["code"]
     m = re.match(r"^(.+)-TR-[0-9]+$", body.id or "")
-    if m and m[1] != here:
+    if m and m[1] != here and not from_central:
         # <site>-TR-<n> is that site's numbering: central takes only that site as its source.
         raise LedgerError(f"{body.id} is {m[1]}'s transfer numbering; give this site's ({here}-TR-...) "
                           "or leave the id out", field="id")

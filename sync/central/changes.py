@@ -224,7 +224,8 @@ class ChangesMixin:
         received = now if status == "received" else None
         if row is not None and self._foreign(row, from_warehouse, to_warehouse):
             return
-        if from_warehouse is not None and site_of(tid) not in (None, from_warehouse):
+        if (from_warehouse is not None and (row is None or row["from_warehouse"] is None)
+                and site_of(tid) not in (None, from_warehouse)):
             return  # another site's transfer id: shipping it does not make this warehouse its source
         if row is None:
             self.run(conn, "INSERT INTO transfer (id, from_warehouse, to_warehouse, status, created_at, "
