@@ -120,6 +120,7 @@ OUTBOX_BATCH = 100
 # (401 is this edge's token and 429 a pause: those stop the round, as any error does.)
 DOCUMENT_REFUSALS = frozenset({400, 403, 404, 409, 413, 422})
 
+
 def push_outbox(read, write, client: CentralClient, warehouse: str) -> int:
     """Send unsent outbox rows in id order, 100 at a time; how many were sent.
 
@@ -133,49 +134,32 @@ def push_outbox(read, write, client: CentralClient, warehouse: str) -> int:
         if not rows:
             return total
         make_durable(database_file(read))  # as prepare() says
-        documents = [{"kind": r["kind"], "key": r["key"], "data": json.loads(r["body"])} for r in rows]
-        try:
-            client.post_documents(warehouse, documents)
-        except Refused as exc:
-            if not _about_the_documents(exc):
-                raise
-            if len(rows) == 1:
-                write(lambda conn, row=rows[0], e=exc: _set_aside(conn, row, e))
-                continue
-            for row, doc in zip(rows, documents):
-                total += _push_one(write, client, warehouse, row, doc)
-            continue
-        ids = [r["id"] for r in rows]
-
-        def mark(conn, ids=ids):
-            now = utcnow()
-            conn.executemany("UPDATE sync_outbox SET sent_at = ? WHERE id = ?", [(now, i) for i in ids])
-            conn.execute("UPDATE sync_state SET documents_sent = documents_sent + ? WHERE id = 1", (len(ids),))
-        write(mark)
-        total += len(ids)
+        total += _send(write, client, warehouse, rows)
 
 
-def _push_one(write, client: CentralClient, warehouse: str, row, doc: dict) -> int:
+def _send(write, client: CentralClient, warehouse: str, rows: list) -> int:
+    """Post ``rows`` and stamp them sent; on central's refusal, each alone (see push_outbox)."""
+    documents = [{"kind": r["kind"], "key": r["key"], "data": json.loads(r["body"])} for r in rows]
     try:
-        client.post_documents(warehouse, [doc])
+        client.post_documents(warehouse, documents)
     except Refused as exc:
         if not _about_the_documents(exc):
             raise
-        write(lambda conn: _set_aside(conn, row, exc))
+        if len(rows) > 1:
+            return sum(_send(write, client, warehouse, [row]) for row in rows)
+        row = rows[0]
+        write(lambda conn: sync_outbox.set_aside(conn, row["id"], row["kind"], row["key"], str(exc)))
         return 0
 
     def mark(conn):
-        conn.execute("UPDATE sync_outbox SET sent_at = ? WHERE id = ?", (utcnow(), row["id"]))
-        conn.execute("UPDATE sync_state SET documents_sent = documents_sent + 1 WHERE id = 1")
+        now = utcnow()
+        conn.executemany("UPDATE sync_outbox SET sent_at = ? WHERE id = ?", [(now, r["id"]) for r in rows])
+        conn.execute("UPDATE sync_state SET documents_sent = documents_sent + ? WHERE id = 1", (len(rows),))
     write(mark)
-    return 1
+    return len(rows)
 
 
 def _about_the_documents(exc: Refused) -> bool:
     # Central's own problem+json (it has a type), not a proxy's or a firewall's page:
     # those say nothing about the documents, and the round waits as for any error.
     return exc.status in DOCUMENT_REFUSALS and bool(exc.problem.get("type"))
-
-
-def _set_aside(conn, row, exc: Refused) -> None:
-    sync_outbox.set_aside(conn, row["id"], row["kind"], row["key"], str(exc))
